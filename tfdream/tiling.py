@@ -1,0 +1,155 @@
+"""Tiled gradients with a random roll: bounded memory, full coverage, no seams.
+
+The image is never rolled in memory. A roll `(dy, dx)` only changes which pixels a tile reads: a tile at
+`(y0, x0)` in rolled coordinates reads rows `(y0 + i - dy) % H` and columns `(x0 + j - dx) % W` of the image.
+Tiles have equal size, so they go through the network in batches; each tile's gradient is taken against the
+tile alone. Tiles overlap where the grid needs it (the last row and column are anchored to the far edge, so
+every pixel is covered) and, optionally, by `overlap` pixels everywhere; overlapping gradients are blended
+with linear ramps whose weights sum to one at every pixel.
+
+Full-image arrays alive during a step: the image and the gradient accumulator (both float32 H x W x 3).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import tensorflow as tf
+
+logger = logging.getLogger(__name__)
+
+# (tiles float32 (n, th, tw, 3)) -> (gradients (n, th, tw, 3), {label: per-tile value (n,)})
+TileGradientFn = Callable[[np.ndarray], tuple[np.ndarray, dict[str, np.ndarray]]]
+
+
+def tile_starts(length: int, tile: int, overlap: int = 0) -> list[int]:
+    """Start offsets of tiles of size `tile` covering `[0, length)`, neighbours sharing >= `overlap` pixels.
+
+    The last tile ends exactly at `length`; a length that fits in one tile gives `[0]`.
+    """
+    if length <= tile:
+        return [0]
+    stride = tile - overlap
+    starts = list(range(0, length - tile, stride))
+    return starts + [length - tile]
+
+
+def blend_weights(length: int, starts: list[int], tile: int, overlap: int) -> list[np.ndarray]:
+    """Per-tile 1-D weights (float32, size `tile`) that sum to one at every position of `[0, length)`.
+
+    Each tile ramps linearly over `overlap` pixels on sides that have a neighbour, then all weights are
+    divided by their sum so overlapping gradients blend without a seam.
+    """
+    size = min(tile, length)
+    ramp = np.minimum(np.arange(1, size + 1), np.arange(size, 0, -1)).astype(np.float32) / (overlap + 1)
+    raw = []
+    for index, _ in enumerate(starts):
+        weight = np.ones(size, np.float32)
+        if overlap:
+            if index > 0:
+                weight[: size // 2] = np.minimum(1.0, ramp[: size // 2])
+            if index < len(starts) - 1:
+                weight[size // 2 :] = np.minimum(1.0, ramp[size // 2 :])
+        raw.append(weight)
+    total = np.zeros(length, np.float32)
+    for start, weight in zip(starts, raw):
+        total[start : start + size] += weight
+    return [weight / total[start : start + size] for start, weight in zip(starts, raw)]
+
+
+@dataclasses.dataclass(frozen=True)
+class TileGrid:
+    """Where the tiles of an image of `shape` lie (in rolled coordinates) and how they blend.
+
+    Attributes:
+        shape: Image (height, width).
+        tile: Tile (height, width): `tile_size` clipped to the image.
+        ys, xs: Tile start rows and columns.
+        wy, wx: Blend weights per start, shape (tile height,) and (tile width,).
+    """
+
+    shape: tuple[int, int]
+    tile: tuple[int, int]
+    ys: tuple[int, ...]
+    xs: tuple[int, ...]
+    wy: tuple[np.ndarray, ...]
+    wx: tuple[np.ndarray, ...]
+
+    @property
+    def count(self) -> int:
+        """Number of tiles."""
+        return len(self.ys) * len(self.xs)
+
+    def positions(self) -> Iterator[tuple[int, int]]:
+        """(row index, column index) of every tile, row by row."""
+        for i in range(len(self.ys)):
+            for j in range(len(self.xs)):
+                yield i, j
+
+
+def make_grid(shape: tuple[int, int], tile_size: int | None, overlap: int = 0) -> TileGrid:
+    """The tile grid for an image of `shape`; `tile_size=None` gives one tile covering the image."""
+    height, width = shape
+    th, tw = (height, width) if tile_size is None else (min(tile_size, height), min(tile_size, width))
+    overlap = 0 if tile_size is None else overlap
+    ys, xs = tile_starts(height, th, overlap), tile_starts(width, tw, overlap)
+    return TileGrid(
+        shape=(height, width),
+        tile=(th, tw),
+        ys=tuple(ys),
+        xs=tuple(xs),
+        wy=tuple(blend_weights(height, ys, th, overlap)),
+        wx=tuple(blend_weights(width, xs, tw, overlap)),
+    )
+
+
+def tiled_gradient(
+    image: np.ndarray,
+    gradient_fn: TileGradientFn,
+    grid: TileGrid,
+    shift: tuple[int, int],
+    batch_size: int,
+    out: np.ndarray,
+) -> tuple[dict[str, float], int]:
+    """Blends per-tile gradients of `image` (rolled by `shift`) into `out`.
+
+    Args:
+        image: float32 (H, W, 3), model space.
+        gradient_fn: Gradient and per-term values of a batch of tiles.
+        grid: Tile layout for (H, W).
+        shift: Roll (dy, dx) applied to the image before tiling.
+        batch_size: Tiles per network call; halved and retried when the device runs out of memory.
+        out: float32 (H, W, 3), overwritten with the blended gradient.
+
+    Returns:
+        (mean per-term value over tiles, the batch size that worked).
+    """
+    height, width = grid.shape
+    th, tw = grid.tile
+    rows = [(y0 + np.arange(th) - shift[0]) % height for y0 in grid.ys]
+    cols = [(x0 + np.arange(tw) - shift[1]) % width for x0 in grid.xs]
+    out.fill(0.0)
+    sums: dict[str, float] = {}
+    positions = list(grid.positions())
+    done = 0
+    while done < len(positions):
+        chunk = positions[done : done + batch_size]
+        tiles = np.stack([image[np.ix_(rows[i], cols[j])] for i, j in chunk])
+        try:
+            gradients, values = gradient_fn(tiles)
+        except tf.errors.ResourceExhaustedError:
+            if batch_size == 1:
+                raise
+            batch_size //= 2
+            logger.warning("out of memory with %d tiles per batch: retrying with %d", len(chunk), batch_size)
+            continue
+        for (i, j), gradient in zip(chunk, gradients):
+            weight = grid.wy[i][:, None, None] * grid.wx[j][None, :, None]
+            out[np.ix_(rows[i], cols[j])] += gradient * weight
+        for label, value in values.items():
+            sums[label] = sums.get(label, 0.0) + float(np.sum(value, dtype=np.float64))
+        done += len(chunk)
+    return {label: total / grid.count for label, total in sums.items()}, batch_size
