@@ -1,0 +1,92 @@
+"""`DreamConfig`: every option of one dream, validated up front."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from collections.abc import Sequence
+
+from tfdream import smoothing
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class DreamConfig:
+    """Options of `Dreamer.dream`.
+
+    Attributes:
+        steps: Gradient-ascent steps per octave.
+        step_size: Size of each step as a fraction of half the model's input range (for Inception's [-1, 1]
+            that is the step in model units; Caffe-style models scale it to their 255-wide range).
+        octaves: Octave numbers; octave n dreams at `octave_scale ** n` times the input size, in this order.
+        octave_scale: Size ratio between consecutive octaves, > 1.
+        tile_size: Tile side in pixels, or None to take each gradient over the whole image at once.
+        overlap: Pixels neighbouring tiles share and blend over, to hide tile borders (0 for none).
+        random_roll: Shift the tile grid randomly every step (hides borders, needs no overlap).
+        detail: Reinject the high-frequency detail lost by shrinking, after each octave (Caffe/keras-io style).
+        smoothing: Strength of the Gaussian blur cascade applied to gradients (0 disables; ~0.5 is subtle).
+        normalization: Divide the gradient by its "std" or by its "mean" absolute value.
+        seed: Seed of the roll offsets and of starting noise; None draws one (recorded in the result).
+        batch_pixels: Memory budget for one network call, in input pixels: tiles per batch =
+            batch_pixels // tile pixels (at least 1).
+    """
+
+    steps: int = 50
+    step_size: float = 0.01
+    octaves: tuple[int, ...] = (-2, -1, 0)
+    octave_scale: float = 1.3
+    tile_size: int | None = 512
+    overlap: int = 32
+    random_roll: bool = True
+    detail: bool = False
+    smoothing: float = 0.0
+    normalization: str = "std"
+    seed: int | None = None
+    batch_pixels: int = 1 << 20
+
+    def __post_init__(self):
+        octaves = self.octaves
+        if isinstance(octaves, (str, bytes)) or not isinstance(octaves, (Sequence, range)) or not octaves:
+            raise ValueError(f"octaves must be a non-empty sequence of ints. Received: octaves={octaves!r}")
+        if not all(_is_int(octave) for octave in octaves):
+            raise ValueError(f"octaves must hold ints. Received: octaves={list(octaves)!r}")
+        object.__setattr__(self, "octaves", tuple(int(octave) for octave in octaves))
+        _check(_is_int(self.steps) and self.steps >= 1, "steps must be an int >= 1", "steps", self.steps)
+        _check(_is_number(self.step_size) and self.step_size > 0, "step_size must be > 0", "step_size",
+               self.step_size)
+        _check(_is_number(self.octave_scale) and self.octave_scale > 1, "octave_scale must be > 1",
+               "octave_scale", self.octave_scale)
+        _check(self.tile_size is None or (_is_int(self.tile_size) and self.tile_size >= 1),
+               "tile_size must be None or an int >= 1", "tile_size", self.tile_size)
+        limit = None if self.tile_size is None else self.tile_size // 2
+        _check(_is_int(self.overlap) and self.overlap >= 0 and (limit is None or self.overlap < limit),
+               f"overlap must be an int in [0, tile_size // 2 = {limit})", "overlap", self.overlap)
+        for name in ("random_roll", "detail"):
+            _check(isinstance(getattr(self, name), bool), f"{name} must be True or False", name, getattr(self, name))
+        _check(_is_number(self.smoothing) and self.smoothing >= 0, "smoothing must be >= 0", "smoothing",
+               self.smoothing)
+        _check(self.normalization in smoothing.NORMALIZATIONS,
+               f"normalization must be one of {smoothing.NORMALIZATIONS}", "normalization", self.normalization)
+        _check(self.seed is None or (_is_int(self.seed) and self.seed >= 0), "seed must be None or an int >= 0",
+               "seed", self.seed)
+        _check(_is_int(self.batch_pixels) and self.batch_pixels >= 1, "batch_pixels must be an int >= 1",
+               "batch_pixels", self.batch_pixels)
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields (octaves as a list)."""
+        data = dataclasses.asdict(self)
+        data["octaves"] = list(self.octaves)
+        return data
+
+
+def _check(ok: bool, message: str, name: str, value) -> None:
+    if not ok:
+        raise ValueError(f"{message}. Received: {name}={value!r}")

@@ -1,0 +1,247 @@
+"""`Dreamer` and `DreamResult`: orchestration of models, octaves, tiles, history and callbacks."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import pathlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import keras
+import numpy as np
+import PIL.Image
+
+from tfdream import config as config_lib
+from tfdream import history as history_lib
+from tfdream import images, models, objectives, octaves, smoothing, steps, tiling
+
+logger = logging.getLogger(__name__)
+
+ImageSource = str | os.PathLike | np.ndarray | PIL.Image.Image | None
+
+
+@dataclasses.dataclass
+class DreamResult:
+    """What a dream produced.
+
+    Attributes:
+        image: uint8 RGB (H, W, 3), the input's size.
+        history: Per-step, per-layer losses.
+        config: The options used, with the seed actually drawn.
+        dreamer: `Dreamer.get_config()` of the dreamer that made it.
+        interrupted: True when a callback stopped the dream early.
+    """
+
+    image: np.ndarray
+    history: history_lib.LossHistory
+    config: config_lib.DreamConfig
+    dreamer: dict[str, Any]
+    interrupted: bool = False
+
+    @property
+    def seed(self) -> int:
+        """The seed the dream used."""
+        return self.config.seed
+
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> pathlib.Path:
+        """Writes the image (format from the extension) atomically; refuses to replace a file unless asked."""
+        return images.save_image(self.image, path, overwrite=overwrite)
+
+
+class Dreamer:
+    """Gradient ascent on an image to maximize chosen layers of a network.
+
+    Args:
+        model: A name in `tfdream.models.MODELS` ("inception_v3", "vgg16", ...), a path to a saved
+            `.keras` model, or a `keras.Model` taking (batch, H, W, 3) (then `preprocessing` is required).
+        layers: Layer name, preset name, list of names, `{name: weight}`, or an `objectives.Objective`;
+            None for the model's default layers.
+        weights: Named models only: "imagenet", None, a weights file, or "hed" (offline VGG16).
+        loss: Per-layer reduction: "mean" (mean activation) or "l2" (mean square).
+        channels: `{layer: [channel, ...]}` to dream only those channels of a layer.
+        preprocessing: Input space name or `models.Preprocessing` (see `models.load_model`).
+        min_size: Smallest input side the model accepts (for `keras.Model`s and saved models).
+        jit_compile: Compile the gradient step with XLA.
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike | keras.Model = "inception_v3",
+        layers: str | Sequence[str] | Mapping[str, float] | objectives.Objective | None = None,
+        *,
+        weights: str | os.PathLike | None = "imagenet",
+        loss: str = "mean",
+        channels: Mapping[str, Sequence[int]] | None = None,
+        preprocessing: str | models.Preprocessing | None = None,
+        min_size: int | None = None,
+        jit_compile: bool = False,
+    ):
+        if loss not in objectives.REDUCTIONS:
+            raise ValueError(f"loss must be one of {objectives.REDUCTIONS}. Received: loss={loss!r}")
+        self.loaded = models.load_model(model, weights=weights, preprocessing=preprocessing, min_size=min_size)
+        self.objective = self._objective(layers, loss, channels)
+        self.extractor = models.feature_extractor(self.loaded.model, self.objective.layers)
+        self.objective.check_channels({name: int(out.shape[-1]) for name, out in self.extractor.output.items()})
+        self.gradient_fn = steps.make_gradient_fn(self.extractor, self.objective, jit_compile=jit_compile)
+        self._config = {
+            "model": str(model) if not isinstance(model, keras.Model) else model.name,
+            "weights": None if weights is None else str(weights),
+            "preprocessing": self.loaded.preprocessing.name,
+            "terms": [dataclasses.asdict(term) for term in self.objective.terms],
+            "min_size": self.loaded.min_size,
+            "jit_compile": jit_compile,
+        }
+
+    def _objective(self, layers, loss, channels) -> objectives.Objective:
+        if isinstance(layers, objectives.Objective):
+            if channels is not None:
+                raise ValueError("channels cannot be combined with an Objective: select channels in its terms")
+            for name in layers.layers:
+                models.check_layer(self.loaded, name)
+            return layers
+        if isinstance(layers, Mapping):
+            for name in layers:
+                models.check_layer(self.loaded, name)
+            return objectives.from_layers(layers, reduction=loss, channels=channels)
+        return objectives.from_layers(models.resolve_layers(self.loaded, layers), reduction=loss, channels=channels)
+
+    def get_config(self) -> dict[str, Any]:
+        """JSON-ready description; `Dreamer.from_config` rebuilds the same dreamer from a named or saved model."""
+        return dict(self._config, terms=[dict(term) for term in self._config["terms"]])
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Dreamer:
+        """Inverse of `get_config` (not for in-memory `keras.Model`s)."""
+        objective = objectives.Objective(tuple(objectives.Term(**term) for term in config["terms"]))
+        return cls(
+            config["model"],
+            objective,
+            weights=config["weights"],
+            preprocessing=config["preprocessing"],
+            min_size=config["min_size"],
+            jit_compile=config["jit_compile"],
+        )
+
+    @property
+    def min_size(self) -> int:
+        """Smallest image side (and tile side) the model accepts."""
+        return self.loaded.min_size
+
+    def dream(
+        self,
+        image: ImageSource,
+        *,
+        size: tuple[int, int] | None = None,
+        config: config_lib.DreamConfig | None = None,
+        callbacks: Sequence[history_lib.Callback] = (),
+        max_dim: int | None = None,
+        **options: Any,
+    ) -> DreamResult:
+        """Dreams on `image`, or on seeded noise of `size` when `image` is None.
+
+        Args:
+            image: Path, PIL image, or array (H, W[, C]) with values in [0, 255]; None to start from noise.
+            size: (height, width) of the noise image; only with `image=None`.
+            config: A `DreamConfig`; keyword `options` (its field names) override its fields.
+            callbacks: `history.Callback`s (progress, TensorBoard, interrupt handling, ...).
+            max_dim: Downscale a loaded image so its longer side is at most this many pixels.
+            **options: `DreamConfig` fields, e.g. `steps=50, octaves=range(-2, 3), tile_size=512, seed=0`.
+
+        Returns:
+            A `DreamResult` whose image has the input's size.
+        """
+        unknown = sorted(set(options) - {field.name for field in dataclasses.fields(config_lib.DreamConfig)})
+        if unknown:
+            raise TypeError(f"dream() got unknown options {unknown}; see tfdream.DreamConfig for the valid ones")
+        config = dataclasses.replace(config or config_lib.DreamConfig(), **options)
+        if config.seed is None:
+            config = dataclasses.replace(config, seed=int(np.random.SeedSequence().generate_state(1)[0]))
+        if config.tile_size is not None and config.tile_size < self.min_size:
+            raise ValueError(
+                f"tile_size must be >= {self.min_size}, the smallest input of {self.loaded.name!r}. "
+                f"Received: tile_size={config.tile_size}"
+            )
+        rng = np.random.default_rng(config.seed)
+        rgb = self._input(image, size, rng, max_dim)
+        preprocessing = self.loaded.preprocessing
+        original = preprocessing.preprocess(rgb).numpy()
+        del rgb
+        shapes = self._octave_shapes(original.shape[:2], config)
+        history = history_lib.LossHistory(self.objective.labels)
+        for callback in callbacks:
+            callback.on_begin(config, shapes)
+        dreamed, interrupted = self._run_octaves(original, shapes, config, rng, history, callbacks)
+        final = preprocessing.deprocess(octaves.resize(dreamed, original.shape[:2])).numpy()
+        result = DreamResult(images.to_uint8(final), history, config, self.get_config(), interrupted)
+        for callback in callbacks:
+            callback.on_end(result)
+        return result
+
+    def _input(self, image: ImageSource, size, rng: np.random.Generator, max_dim) -> np.ndarray:
+        if image is None:
+            if size is None or len(size) != 2 or not all(isinstance(s, int) and s >= 1 for s in size):
+                raise ValueError(f"size must be (height, width) of positive ints when image is None. Received: size={size!r}")
+            return np.clip(rng.normal(127.5, 20.0, (*size, 3)), 0, 255).astype(np.float32)
+        if size is not None:
+            raise ValueError(f"size is only for dreaming from noise (image=None). Received: size={size!r}")
+        return images.load_image(image, max_dim=max_dim)
+
+    def _octave_shapes(self, base_shape, config: config_lib.DreamConfig) -> list[tuple[int, int]]:
+        shapes = []
+        for octave, shape in zip(config.octaves, octaves.octave_shapes(base_shape, config.octaves, config.octave_scale)):
+            if min(shape) < self.min_size:
+                logger.warning(
+                    "skipping octave %d: %dx%d is below %d px, the smallest input of %s",
+                    octave, shape[0], shape[1], self.min_size, self.loaded.name,
+                )
+            else:
+                shapes.append(shape)
+        if not shapes:
+            raise ValueError(
+                f"every octave is smaller than {self.min_size} px, the smallest input of {self.loaded.name!r}: "
+                f"use a larger image or fewer negative octaves. Received: octaves={list(config.octaves)}, "
+                f"image size={tuple(base_shape)}"
+            )
+        return shapes
+
+    def _run_octaves(self, original, shapes, config, rng, history, callbacks) -> tuple[np.ndarray, bool]:
+        preprocessing = self.loaded.preprocessing
+        value_range = preprocessing.value_range
+        step_size = config.step_size * float(np.mean(value_range[1] - value_range[0])) / 2.0
+        weights = {term.label: term.weight for term in self.objective.terms}
+        image = octaves.resize(original, shapes[0]).copy()
+        for index, shape in enumerate(shapes):
+            for callback in callbacks:
+                callback.on_octave_begin(index, shape)
+            image = octaves.resize(image, shape)
+            grid = tiling.make_grid(shape, config.tile_size, config.overlap)
+            batch_size = max(1, config.batch_pixels // (grid.tile[0] * grid.tile[1]))
+            gradient = np.empty_like(image)
+            for step in range(config.steps):
+                shift = (int(rng.integers(shape[0])), int(rng.integers(shape[1]))) if config.random_roll else (0, 0)
+                sigma = smoothing.cascade_sigma(step, config.steps, config.smoothing)
+                values, batch_size = tiling.tiled_gradient(
+                    image, steps.bind_sigma(self.gradient_fn, sigma), grid, shift, batch_size, gradient
+                )
+                total = sum(weights[label] * value for label, value in values.items())
+                scale = smoothing.gradient_scale(gradient, config.normalization)
+                skipped = not (np.isfinite(scale) and np.isfinite(total))
+                if skipped:
+                    logger.warning("octave %d step %d: non-finite gradient or loss, step skipped", index, step)
+                else:
+                    steps.ascend(image, gradient, step_size, scale, value_range)
+                record = history.append(index, step, total, values, skipped)
+                for callback in callbacks:
+                    callback.on_step(record)
+                if any(callback.should_stop() for callback in callbacks):
+                    return image, True
+            if config.detail and index > 0:
+                image += octaves.lost_detail(original, shapes[index - 1], shape)
+                np.clip(image, value_range[0], value_range[1], out=image)
+            if callbacks:
+                octave_image = images.to_uint8(preprocessing.deprocess(image).numpy())
+                for callback in callbacks:
+                    callback.on_octave_end(index, octave_image)
+        return image, False

@@ -1,0 +1,164 @@
+"""Per-step, per-layer loss records of a dream, their export and plots, and the callback protocol."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pathlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from tfdream import images
+
+FIXED_COLUMNS = ("octave", "step", "total")
+
+
+class LossHistory:
+    """The normalized loss of every layer at every step.
+
+    Each record is a dict with `octave` (index into the dream's octaves), `step` (within the octave),
+    `total` (weighted sum), one key per objective term (its unweighted, size-normalized value: the mean
+    activation or mean square of that layer) and `skipped` (True when the step's gradient was not finite and
+    the image was left unchanged).
+    """
+
+    def __init__(self, labels: Sequence[str], records: Iterable[Mapping[str, Any]] = ()):
+        self.labels = tuple(labels)
+        self.records: list[dict[str, Any]] = [dict(record) for record in records]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def append(self, octave: int, step: int, total: float, values: Mapping[str, float], skipped: bool) -> dict:
+        """Adds and returns the record of one step."""
+        record = {"octave": int(octave), "step": int(step), "total": float(total)}
+        record.update({label: float(values[label]) for label in self.labels})
+        record["skipped"] = bool(skipped)
+        self.records.append(record)
+        return record
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """CSV columns: octave, step, total, one per layer, skipped."""
+        return FIXED_COLUMNS + self.labels + ("skipped",)
+
+    @property
+    def skipped_steps(self) -> int:
+        """How many steps were skipped for a non-finite gradient."""
+        return sum(record["skipped"] for record in self.records)
+
+    def values(self, label: str) -> np.ndarray:
+        """float64 (steps,): one column over all steps (`total` or a layer label)."""
+        return np.array([record[label] for record in self.records], dtype=np.float64)
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Per label (and `total`): first, min, max and final value."""
+        summary = {}
+        for label in ("total",) + self.labels:
+            values = self.values(label)
+            summary[label] = {
+                "first": float(values[0]),
+                "min": float(values.min()),
+                "max": float(values.max()),
+                "final": float(values[-1]),
+            }
+        return summary
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: {"labels": [...], "records": [...]}."""
+        return {"labels": list(self.labels), "records": self.records}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LossHistory:
+        """Inverse of `to_dict`."""
+        return cls(data["labels"], data["records"])
+
+    def to_csv(self, path: str | os.PathLike, *, overwrite: bool = False) -> pathlib.Path:
+        """Writes one row per step with `columns`; atomic."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.records)
+        return _write_text(path, buffer.getvalue(), overwrite)
+
+    def to_json(self, path: str | os.PathLike, *, overwrite: bool = False) -> pathlib.Path:
+        """Writes `to_dict()` as JSON; atomic."""
+        return _write_text(path, json.dumps(self.to_dict(), indent=1), overwrite)
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike) -> LossHistory:
+        """Reads a file written by `to_json`."""
+        return cls.from_dict(json.loads(pathlib.Path(path).read_text()))
+
+    def plot(self, path: str | os.PathLike | None = None, *, ax=None, title: str | None = None, overwrite=False):
+        """Plots every layer's normalized loss against the step, octave boundaries dashed.
+
+        Args:
+            path: Where to save the figure (PNG, PDF, SVG by extension); atomic. None to only draw.
+            ax: A matplotlib Axes to draw into (for comparison grids); a new figure when None.
+            title: Axes title.
+            overwrite: Replace an existing file at `path`.
+
+        Returns:
+            The matplotlib Axes drawn into.
+        """
+        from matplotlib import figure  # pylint: disable=import-outside-toplevel
+
+        if ax is None:
+            ax = figure.Figure(figsize=(7, 4), layout="constrained").subplots()
+        steps = np.arange(len(self.records))
+        for label in self.labels:
+            ax.plot(steps, self.values(label), label=label, linewidth=1.2)
+        octaves = [record["octave"] for record in self.records]
+        for index in range(1, len(octaves)):
+            if octaves[index] != octaves[index - 1]:
+                ax.axvline(index - 0.5, color="0.6", linestyle="--", linewidth=0.8)
+        ax.set_xlabel("step (all octaves)")
+        ax.set_ylabel("normalized loss")
+        if title:
+            ax.set_title(title)
+        ax.legend(fontsize="small")
+        if path is not None:
+            save_figure(ax.figure, path, overwrite=overwrite)
+        return ax
+
+
+def save_figure(fig, path: str | os.PathLike, *, overwrite: bool = False) -> pathlib.Path:
+    """Saves a matplotlib figure atomically, the format taken from the extension."""
+    path = pathlib.Path(path)
+    with images.atomic_write(path, overwrite=overwrite) as handle:
+        fig.savefig(handle, format=path.suffix.lstrip(".").lower() or "png", dpi=120)
+    return path
+
+
+def _write_text(path, text: str, overwrite: bool) -> pathlib.Path:
+    with images.atomic_write(path, overwrite=overwrite, mode="w") as handle:
+        handle.write(text)
+    return pathlib.Path(path)
+
+
+class Callback:
+    """Hooks into a dream. Override what you need; every method does nothing by default."""
+
+    def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        """Before the first octave: the dream's config and the octave shapes to be dreamed."""
+
+    def on_octave_begin(self, octave: int, shape: tuple[int, int]) -> None:
+        """Before octave number `octave` (an index into the dreamed shapes)."""
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        """After each step, with its history record."""
+
+    def on_octave_end(self, octave: int, image: np.ndarray) -> None:
+        """After each octave, with the image so far: uint8 RGB (h, w, 3) at that octave's size."""
+
+    def on_end(self, result: Any) -> None:
+        """After the dream, with its `DreamResult`."""
+
+    def should_stop(self) -> bool:
+        """Checked after every step: True ends the dream there (the result is marked interrupted)."""
+        return False

@@ -1,0 +1,68 @@
+"""The compiled tile-gradient function and the ascent update."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfdream import objectives, smoothing, tiling
+
+TILE_SIGNATURE = (
+    tf.TensorSpec([None, None, None, 3], tf.float32, name="tiles"),
+    tf.TensorSpec([], tf.float32, name="sigma"),
+)
+
+
+def make_gradient_fn(
+    extractor: keras.Model, objective: objectives.Objective, *, jit_compile: bool = False
+) -> tf.types.experimental.GenericFunction:
+    """Compiles `(tiles, sigma) -> (gradients, {label: value})` once for every tile size and batch.
+
+    Args:
+        extractor: Model from (n, h, w, 3) in model space to `{layer: activation}`.
+        objective: What to maximize.
+        jit_compile: Compile with XLA.
+
+    Returns:
+        A `tf.function` with a fixed input signature: tiles float32 (n, h, w, 3) and the blur sigma (a
+        scalar, 0 for none). It returns each tile's gradient of its own objective (float32, same shape as
+        `tiles`; tiles never see each other) and every term's value per tile (float32 (n,)).
+    """
+
+    @tf.function(input_signature=TILE_SIGNATURE, jit_compile=jit_compile)
+    def tile_gradients(tiles, sigma):
+        with tf.GradientTape() as tape:
+            tape.watch(tiles)
+            total, per_term = objective(extractor(tiles, training=False))
+        gradients = tape.gradient(total, tiles)
+        return smoothing.smooth(gradients, sigma), per_term
+
+    return tile_gradients
+
+
+def bind_sigma(gradient_fn: tf.types.experimental.GenericFunction, sigma: float) -> tiling.TileGradientFn:
+    """A numpy-in, numpy-out tile gradient function for one blur sigma."""
+    sigma = tf.constant(sigma, tf.float32)
+
+    def run(tiles: np.ndarray):
+        gradients, values = gradient_fn(tf.constant(tiles), sigma)
+        return gradients.numpy(), {label: value.numpy() for label, value in values.items()}
+
+    return run
+
+
+def ascend(
+    image: np.ndarray,
+    gradient: np.ndarray,
+    step: float,
+    scale: float,
+    value_range: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """In place: `image += step * gradient / scale`, then clip per channel to `value_range`.
+
+    `gradient` is consumed (scaled in place) so no temporary the size of the image is made.
+    """
+    gradient *= step / (scale + 1e-8)
+    image += gradient
+    np.clip(image, value_range[0], value_range[1], out=image)
