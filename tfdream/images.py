@@ -1,0 +1,371 @@
+"""Image input and output: load any image as float32 RGB, save atomically.
+
+Every image enters the library through `load_image` as a float32 `(H, W, 3)` RGB
+array in [0, 255], and every file the library writes goes through `atomic_write`
+(images through `save_image`), so an interrupted run never leaves a half-written
+file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pathlib
+import struct
+import threading
+import uuid
+import zlib
+from collections.abc import Iterator
+from typing import IO
+
+import numpy as np
+from PIL import Image
+from PIL import ImageOps
+
+logger = logging.getLogger(__name__)
+
+# Output extension -> (Pillow format, save options).
+_FORMATS = {
+    ".png": ("PNG", {}),
+    ".jpg": ("JPEG", {"quality": 95}),
+    ".jpeg": ("JPEG", {"quality": 95}),
+    ".webp": ("WEBP", {"quality": 95}),
+    ".bmp": ("BMP", {}),
+    ".tif": ("TIFF", {}),
+    ".tiff": ("TIFF", {}),
+}
+# Errors Pillow raises for unreadable, corrupt or truncated data.
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error,
+                  Image.DecompressionBombError)
+# Serializes the brief lifts of Pillow's process-wide pixel limit (see `_pixel_limit_lifted`).
+_PIXEL_LIMIT_LOCK = threading.Lock()
+
+
+class ImageError(ValueError):
+    """An image file (or PIL image) cannot be read; the message names the file."""
+
+
+class OutputExistsError(FileExistsError):
+    """The output file exists and `overwrite` was not set."""
+
+
+def load_image(source: str | os.PathLike | np.ndarray | Image.Image, *,
+               max_dim: int | None = None, allow_large: bool = False) -> np.ndarray:
+    """Loads an image as float32 RGB.
+
+    Conversion rules:
+
+    * Transparency (alpha channels, palette or `transparency` keys) is
+      composited over a white background: a fully transparent pixel becomes
+      (255, 255, 255). White rather than black because transparent regions of
+      logos, drawings and screenshots are meant to be seen on a light page.
+    * 16-bit data (Pillow modes `I;16*`, numpy uint16) is scaled by 255 / 65535.
+    * 32-bit integer data (Pillow mode `I`, e.g. 16-bit PNGs in some Pillow
+      versions) carries no bit depth, so it is taken as 16-bit: scaled by
+      255 / 65535, then clipped to [0, 255].
+    * Floating-point files (Pillow mode `F`) whose values all lie in [0, 1] are
+      scaled by 255; otherwise values are clipped to [0, 255].
+    * The EXIF orientation is applied. Animated images: only the first frame
+      is read, with a logged warning.
+
+    Args:
+        source: a file path; a PIL image; or a numpy array of shape `(H, W)`,
+            `(H, W, 1)`, `(H, W, 3)` or `(H, W, 4)` (RGBA) with dtype uint8,
+            uint16 (full 16-bit range) or float (values in [0, 255]).
+        max_dim: if set, the image is downscaled (Lanczos; JPEGs are first
+            decoded at a reduced size) so that its longer side is at most
+            `max_dim`. Files beyond Pillow's decompression-bomb limit
+            (`PIL.Image.MAX_IMAGE_PIXELS`) are accepted when downscaled.
+        allow_large: read files beyond the decompression-bomb limit at full size
+            (for this call only).
+
+    Returns:
+        float32 array of shape `(H, W, 3)`, RGB, values in [0, 255], C-contiguous.
+
+    Raises:
+        ImageError: the file is missing, a directory, empty, not an image,
+            corrupt, truncated, or beyond the pixel limit.
+        ValueError: a bad array (shape, dtype, empty, non-finite or out of range)
+            or a bad `max_dim`.
+        TypeError: `source` is of an unsupported type.
+    """
+    if max_dim is not None and (isinstance(max_dim, bool) or not isinstance(max_dim, int)
+                                or max_dim < 1):
+        raise ValueError(
+            f"max_dim must be a positive integer or None. Received: max_dim={max_dim!r}")
+    if isinstance(source, np.ndarray):
+        rgb = _array_to_rgb(source)
+    elif isinstance(source, Image.Image):
+        # No draft decoding here: it would shrink the caller's image object in place.
+        rgb = _pil_to_rgb(source, getattr(source, "filename", "") or "<PIL image>", None)
+    elif isinstance(source, (str, os.PathLike)):
+        rgb = _read_file(pathlib.Path(source), max_dim, allow_large)
+    else:
+        raise TypeError("source must be a file path, a numpy array or a PIL.Image.Image. "
+                        f"Received: source of type {type(source).__name__}")
+    if max_dim is not None and max(rgb.shape[:2]) > max_dim:
+        rgb = _downscale(rgb, max_dim)
+    return np.ascontiguousarray(rgb, dtype=np.float32)
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """Converts an image to uint8, rounding and clipping to [0, 255].
+
+    Args:
+        image: array of any shape; uint8 (returned as is), another integer
+            dtype, or float with values nominally in [0, 255].
+
+    Returns:
+        uint8 array of the same shape.
+
+    Raises:
+        ValueError: `image` is not numeric or contains NaN or infinity.
+    """
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return np.ascontiguousarray(image)
+    if not (np.issubdtype(image.dtype, np.integer) or np.issubdtype(image.dtype, np.floating)):
+        raise ValueError(f"image must be integer or float. Received: image.dtype={image.dtype}")
+    _require_finite(image)
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
+def check_output_path(path: str | os.PathLike, *, overwrite: bool = False,
+                      image: bool = True) -> pathlib.Path:
+    """Checks that `path` can be written, before any expensive work is done.
+
+    Args:
+        path: the output file.
+        overwrite: whether an existing file may be replaced.
+        image: also require a supported image extension (.png, .jpg, .jpeg,
+            .webp, .bmp, .tif, .tiff).
+
+    Returns:
+        The resolved path.
+
+    Raises:
+        ValueError: the path is a directory, its folder is missing or not
+            writable, or (with `image`) the extension is not supported.
+        OutputExistsError: the file exists and `overwrite` is False.
+    """
+    path = pathlib.Path(path).expanduser().resolve()
+    if path.is_dir():
+        raise ValueError(f"path must be a file, not a directory. Received: path='{path}'")
+    if image and path.suffix.lower() not in _FORMATS:
+        raise ValueError(f"path must end in one of {', '.join(_FORMATS)}. Received: path='{path}'")
+    if not path.parent.is_dir():
+        raise ValueError(f"The folder of path does not exist. Received: path='{path}'")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ValueError(f"The folder of path is not writable. Received: path='{path}'")
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"Output file '{path}' already exists; pass overwrite=True "
+                                "(CLI: --overwrite) to replace it.")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, *, overwrite: bool = False,
+                 mode: str = "wb") -> Iterator[IO]:
+    """Opens a file whose content appears at `path` only when the block succeeds.
+
+    Data goes to a hidden temporary file in the same folder, which is flushed,
+    fsynced and renamed over `path` (`os.replace`) when the block exits
+    normally. On an exception the temporary file is removed and `path` is left
+    untouched; a killed process leaves at most a stray `.<name>.*.tmp` file.
+
+    Args:
+        path: the destination file.
+        overwrite: whether an existing file may be replaced.
+        mode: "wb" (binary) or "w" (UTF-8 text, no newline translation).
+
+    Yields:
+        The open temporary file.
+
+    Raises:
+        ValueError: bad `mode`, or a path `check_output_path` rejects.
+        OutputExistsError: the file exists and `overwrite` is False.
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"mode must be 'w' or 'wb'. Received: mode={mode!r}")
+    path = check_output_path(path, overwrite=overwrite, image=False)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    # os.open (unlike tempfile.mkstemp) gives the file the usual umask-based permissions.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
+        with os.fdopen(fd, mode, **text) as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_image(image: np.ndarray, path: str | os.PathLike, *,
+               overwrite: bool = False) -> pathlib.Path:
+    """Saves an RGB image atomically, in the format given by the extension.
+
+    Args:
+        image: `(H, W, 3)` RGB array, uint8 or float in [0, 255] (rounded and
+            clipped).
+        path: output file ending in .png, .jpg, .jpeg, .webp, .bmp, .tif or .tiff.
+        overwrite: whether an existing file may be replaced.
+
+    Returns:
+        The resolved path written.
+
+    Raises:
+        ValueError: bad `image` or a path `check_output_path` rejects.
+        OutputExistsError: the file exists and `overwrite` is False.
+    """
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or 0 in image.shape:
+        raise ValueError(f"image must have shape (H, W, 3). Received: image.shape={image.shape}")
+    pixels = to_uint8(image)
+    path = check_output_path(path, overwrite=overwrite)
+    fmt, options = _FORMATS[path.suffix.lower()]
+    with atomic_write(path, overwrite=overwrite) as file:
+        Image.fromarray(pixels).save(file, format=fmt, **options)
+    return path
+
+
+@contextlib.contextmanager
+def _pixel_limit_lifted() -> Iterator[int | None]:
+    """Disables Pillow's process-wide pixel limit inside the block only; yields the limit."""
+    with _PIXEL_LIMIT_LOCK:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            yield saved
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+@contextlib.contextmanager
+def _decoding(name: str) -> Iterator[None]:
+    """Turns Pillow's errors into a one-line `ImageError` naming the file."""
+    try:
+        yield
+    except ImageError:
+        raise
+    except _DECODE_ERRORS as err:
+        detail = " ".join(str(err).split()) or type(err).__name__
+        raise ImageError(f"Cannot load image '{name}': corrupt, truncated or unsupported "
+                         f"data ({detail}).") from err
+
+
+def _read_file(path: pathlib.Path, max_dim: int | None, allow_large: bool) -> np.ndarray:
+    """Opens, checks and decodes an image file; returns float RGB (H, W, 3)."""
+    if path.is_dir():
+        raise ImageError(f"Cannot load image '{path}': it is a directory.")
+    if not path.exists():
+        raise ImageError(f"Cannot load image '{path}': no such file.")
+    if path.stat().st_size == 0:
+        raise ImageError(f"Cannot load image '{path}': the file is empty (0 bytes).")
+    try:
+        # Only the header is read here; the limit is enforced below, with a clearer message.
+        with _pixel_limit_lifted() as limit:
+            img = Image.open(path)
+    except Image.UnidentifiedImageError as err:
+        raise ImageError(f"Cannot load image '{path}': not a recognized image file.") from err
+    except OSError as err:
+        raise ImageError(f"Cannot load image '{path}': {err.strerror or err}.") from err
+    with img:
+        pixels = img.width * img.height
+        too_large = limit is not None and pixels > limit
+        if too_large and not allow_large and max_dim is None:
+            raise ImageError(
+                f"Cannot load image '{path}': {pixels} pixels exceeds the decompression-bomb limit "
+                f"of {limit} pixels (PIL.Image.MAX_IMAGE_PIXELS); pass allow_large=True to load it "
+                "anyway, or max_dim=N to downscale it on load.")
+        with _pixel_limit_lifted() if too_large else contextlib.nullcontext():
+            return _pil_to_rgb(img, str(path), max_dim)
+
+
+def _pil_to_rgb(img: Image.Image, name: str, draft_dim: int | None) -> np.ndarray:
+    """Decodes a PIL image (first frame, EXIF-oriented) into float RGB (H, W, 3).
+
+    With `draft_dim`, a not yet loaded JPEG is decoded at the smallest DCT
+    scale whose longer side stays >= `draft_dim` (a no-op for other formats).
+    """
+    with _decoding(name):
+        frames = getattr(img, "n_frames", 1)
+        if frames > 1:
+            logger.warning("Image '%s' is animated (%d frames); only the first frame is used.",
+                           name, frames)
+            img.seek(0)
+        if draft_dim is not None:
+            img.draft(img.mode, _fit(img.size, draft_dim))
+        img.load()
+        img = ImageOps.exif_transpose(img)
+        if img.mode.startswith("I;16"):
+            return _gray_to_rgb(np.asarray(img, np.float32) * (255 / 65535))
+        if img.mode == "I":
+            return _gray_to_rgb(np.clip(np.asarray(img, np.float32) * (255 / 65535), 0, 255))
+        if img.mode == "F":
+            values = np.asarray(img, np.float32)
+            if not np.isfinite(values).all():
+                raise ImageError(f"Cannot load image '{name}': it contains NaN or infinite values.")
+            in_unit_range = values.min() >= 0 and values.max() <= 1
+            return _gray_to_rgb(values * 255 if in_unit_range else np.clip(values, 0, 255))
+        if img.has_transparency_data:
+            return _over_white(np.asarray(img.convert("RGBA"), np.float32))
+        return np.asarray(img.convert("RGB"), np.float32)
+
+
+def _array_to_rgb(image: np.ndarray) -> np.ndarray:
+    """Validates a user array and converts it to float RGB (H, W, 3) in [0, 255]."""
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
+        raise ValueError("image must have shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). "
+                         f"Received: image.shape={image.shape}")
+    if 0 in image.shape:
+        raise ValueError(f"image must not be empty. Received: image.shape={image.shape}")
+    if image.dtype == np.uint16:
+        values = image.astype(np.float32) * (255 / 65535)
+    elif image.dtype == np.uint8 or np.issubdtype(image.dtype, np.floating):
+        values = image.astype(np.float32)
+    else:
+        raise ValueError("image must have dtype uint8, uint16 or float. "
+                         f"Received: image.dtype={image.dtype}")
+    _require_finite(values)
+    if values.min() < 0 or values.max() > 255:
+        raise ValueError("image values must lie in [0, 255]. "
+                         f"Received: min={values.min():g}, max={values.max():g}")
+    if image.ndim == 2 or image.shape[2] == 1:
+        return _gray_to_rgb(values.reshape(image.shape[:2]))
+    return _over_white(values) if image.shape[2] == 4 else values
+
+
+def _require_finite(image: np.ndarray) -> None:
+    """Raises a ValueError naming `image` if it holds NaN or infinity."""
+    if not np.isfinite(image).all():
+        raise ValueError("image contains NaN or infinite values. "
+                         f"Received: image.shape={image.shape}")
+
+
+def _gray_to_rgb(gray: np.ndarray) -> np.ndarray:
+    """(H, W) -> (H, W, 3) float32."""
+    return np.repeat(gray[:, :, None], 3, axis=2).astype(np.float32, copy=False)
+
+
+def _over_white(rgba: np.ndarray) -> np.ndarray:
+    """Composites float RGBA (H, W, 4) in [0, 255] over white; returns (H, W, 3)."""
+    alpha = rgba[:, :, 3:] / 255
+    return rgba[:, :, :3] * alpha + 255 * (1 - alpha)
+
+
+def _downscale(rgb: np.ndarray, max_dim: int) -> np.ndarray:
+    """Lanczos-resizes float RGB (H, W, 3) so its longer side is `max_dim`."""
+    size = _fit((rgb.shape[1], rgb.shape[0]), max_dim)
+    channels = [np.asarray(Image.fromarray(np.ascontiguousarray(rgb[:, :, c], np.float32))
+                           .resize(size, Image.Resampling.LANCZOS)) for c in range(3)]
+    return np.clip(np.stack(channels, axis=2), 0, 255)
+
+
+def _fit(size: tuple[int, int], max_dim: int) -> tuple[int, int]:
+    """(width, height) scaled so that the longer side is `max_dim`, each side >= 1."""
+    scale = max_dim / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
