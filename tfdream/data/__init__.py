@@ -1,0 +1,3 @@
+"""TFDS datasets of tfdream; importing this package registers them with `tfds`."""
+
+from tfdream.data import mit_indoor67
