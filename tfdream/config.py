@@ -29,7 +29,8 @@ class DreamConfig:
         octaves: Octave numbers; octave n dreams at `octave_scale ** n` times the input size, in this order.
         octave_scale: Size ratio between consecutive octaves, > 1.
         tile_size: Tile side in pixels, or None to take each gradient over the whole image at once.
-        overlap: Pixels neighbouring tiles share and blend over, to hide tile borders (0 for none).
+        overlap: Pixels neighbouring tiles share and blend over, to hide tile borders (0 for none); None
+            picks `tile_size // 16` (32 for 512-pixel tiles).
         random_roll: Shift the tile grid randomly every step (hides borders, needs no overlap).
         detail: Reinject the high-frequency detail lost by shrinking, after each octave (Caffe/keras-io style).
         smoothing: Strength of the Gaussian blur cascade applied to gradients (0 disables; ~0.5 is subtle).
@@ -44,7 +45,7 @@ class DreamConfig:
     octaves: tuple[int, ...] = (-2, -1, 0)
     octave_scale: float = 1.3
     tile_size: int | None = 512
-    overlap: int = 32
+    overlap: int | None = None
     random_roll: bool = True
     detail: bool = False
     smoothing: float = 0.0
@@ -67,8 +68,9 @@ class DreamConfig:
         _check(self.tile_size is None or (_is_int(self.tile_size) and self.tile_size >= 1),
                "tile_size must be None or an int >= 1", "tile_size", self.tile_size)
         limit = None if self.tile_size is None else self.tile_size // 2
-        _check(_is_int(self.overlap) and self.overlap >= 0 and (limit is None or self.overlap < limit),
-               f"overlap must be an int in [0, tile_size // 2 = {limit})", "overlap", self.overlap)
+        _check(self.overlap is None or (_is_int(self.overlap) and self.overlap >= 0
+                                        and (limit is None or self.overlap < limit)),
+               f"overlap must be None or an int in [0, tile_size // 2 = {limit})", "overlap", self.overlap)
         for name in ("random_roll", "detail"):
             _check(isinstance(getattr(self, name), bool), f"{name} must be True or False", name, getattr(self, name))
         _check(_is_number(self.smoothing) and self.smoothing >= 0, "smoothing must be >= 0", "smoothing",
@@ -79,6 +81,13 @@ class DreamConfig:
                "seed", self.seed)
         _check(_is_int(self.batch_pixels) and self.batch_pixels >= 1, "batch_pixels must be an int >= 1",
                "batch_pixels", self.batch_pixels)
+
+    @property
+    def tile_overlap(self) -> int:
+        """The overlap in pixels, with None resolved (0 when untiled)."""
+        if self.tile_size is None:
+            return 0
+        return self.tile_size // 16 if self.overlap is None else self.overlap
 
     def to_dict(self) -> dict:
         """JSON-ready fields (octaves as a list)."""
