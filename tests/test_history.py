@@ -1,0 +1,55 @@
+"""LossHistory: records, CSV/JSON export, summary and plot."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from tfdream import history as history_lib
+from tfdream import images
+
+
+def make_history():
+    history = history_lib.LossHistory(["mixed3", "mixed5[1,2]"])
+    for octave in range(2):
+        for step in range(3):
+            history.append(octave, step, 1.0 + step, {"mixed3": 0.1 * step, "mixed5[1,2]": 0.2 * step}, step == 2)
+    return history
+
+
+def test_records_columns_summary():
+    history = make_history()
+    assert len(history) == 6 and history.skipped_steps == 2
+    assert history.columns == ("octave", "step", "total", "mixed3", "mixed5[1,2]", "skipped")
+    assert history.records[1] == {"octave": 0, "step": 1, "total": 2.0, "mixed3": 0.1, "mixed5[1,2]": 0.2,
+                                  "skipped": False}
+    assert history.summary()["mixed5[1,2]"] == {"first": 0.0, "min": 0.0, "max": 0.4, "final": 0.4}
+
+
+def test_csv_and_json_round_trip(tmp_path):
+    history = make_history()
+    history.to_csv(tmp_path / "h.csv")
+    with open(tmp_path / "h.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == list(history.columns) and len(rows) == 6
+    assert float(rows[4]["mixed3"]) == pytest.approx(0.1)
+    history.to_json(tmp_path / "h.json")
+    assert json.loads((tmp_path / "h.json").read_text())["labels"] == ["mixed3", "mixed5[1,2]"]
+    loaded = history_lib.LossHistory.from_json(tmp_path / "h.json")
+    assert loaded.records == history.records and loaded.labels == history.labels
+
+
+def test_exports_refuse_to_overwrite_unless_asked(tmp_path):
+    history = make_history()
+    history.to_csv(tmp_path / "h.csv")
+    with pytest.raises(images.OutputExistsError):
+        history.to_csv(tmp_path / "h.csv")
+    history.to_csv(tmp_path / "h.csv", overwrite=True)
+
+
+def test_plot_writes_a_png_with_one_line_per_layer(tmp_path):
+    ax = make_history().plot(tmp_path / "losses.png", title="t")
+    assert len(ax.get_lines()) == 2 + 1  # two layers and one octave boundary
+    loaded = images.load_image(tmp_path / "losses.png")
+    assert loaded.shape[0] > 100 and np.ptp(loaded) > 0
