@@ -192,6 +192,8 @@ BAD_DREAMER_ARGUMENTS = [
      r"channels for layer 'mixed3' must be < 768"),
     (dict(model="inception_v3", preprocessing="bgr"), r"preprocessing must be one of .*Received: preprocessing='bgr'"),
     (dict(model="missing.keras"), r"model file does not exist: 'missing.keras'"),
+    (dict(model="vgg16", jit_compile="no"), r"jit_compile must be True or False\. Received: jit_compile='no'"),
+    (dict(model="vgg16", min_size=0), r"min_size must be None or an int >= 1\. Received: min_size=0"),
 ]
 
 

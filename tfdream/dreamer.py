@@ -80,6 +80,10 @@ class Dreamer:
     ):
         if loss not in objectives.REDUCTIONS:
             raise ValueError(f"loss must be one of {objectives.REDUCTIONS}. Received: loss={loss!r}")
+        if not isinstance(jit_compile, bool):
+            raise ValueError(f"jit_compile must be True or False. Received: jit_compile={jit_compile!r}")
+        if min_size is not None and (not isinstance(min_size, int) or isinstance(min_size, bool) or min_size < 1):
+            raise ValueError(f"min_size must be None or an int >= 1. Received: min_size={min_size!r}")
         self.loaded = models.load_model(model, weights=weights, preprocessing=preprocessing, min_size=min_size)
         self.objective = self._objective(layers, loss, channels)
         self.extractor = models.feature_extractor(self.loaded.model, self.objective.layers)
