@@ -1,13 +1,16 @@
-"""Tiled gradients with a random roll: bounded memory, full coverage, no seams.
+"""Tiled gradients with a random roll: bounded memory, full coverage, no seams, flat cost per pixel.
 
 The image is never rolled in memory. A roll `(dy, dx)` only changes which pixels a tile reads: a tile at
 `(y0, x0)` in rolled coordinates reads rows `(y0 + i - dy) % H` and columns `(x0 + j - dx) % W` of the image.
 Tiles have equal size, so they go through the network in batches; each tile's gradient is taken against the
-tile alone. Tiles overlap where the grid needs it (the last row and column are anchored to the far edge, so
-every pixel is covered) and, optionally, by `overlap` pixels everywhere; overlapping gradients are blended
-with linear ramps whose weights sum to one at every pixel.
+tile alone (never against the whole image). The grid uses the fewest tiles of at most `tile_size` that cover
+the image with neighbours sharing at least `overlap` pixels, shrinks them evenly so no work is wasted, and
+spreads them from edge to edge; overlapping gradients are blended with linear ramps whose weights sum to one
+at every pixel.
 
-Full-image arrays alive during a step: the image and the gradient accumulator (both float32 H x W x 3).
+Memory: the full-image arrays alive during a step are the image and the gradient accumulator (both float32
+H x W x 3, the caller's); per batch, only the tiles, their gradients and the network's activations for that
+batch (bounded by the caller's batch size) are added. Nothing the size of the image is made per tile.
 """
 
 from __future__ import annotations
@@ -25,16 +28,36 @@ logger = logging.getLogger(__name__)
 TileGradientFn = Callable[[np.ndarray], tuple[np.ndarray, dict[str, np.ndarray]]]
 
 
-def tile_starts(length: int, tile: int, overlap: int = 0) -> list[int]:
-    """Start offsets of tiles of size `tile` covering `[0, length)`, neighbours sharing >= `overlap` pixels.
+def _tile_count(length: int, tile: int, overlap: int) -> int:
+    """Fewest tiles of side `tile` that cover `length` with neighbours sharing at least `overlap` pixels."""
+    return 1 if length <= tile else -(-(length - overlap) // (tile - overlap))
 
-    The last tile ends exactly at `length`; a length that fits in one tile gives `[0]`.
+
+def tile_length(length: int, max_tile: int, overlap: int = 0, min_tile: int = 1) -> int:
+    """The side of equal tiles covering `length`: as many tiles as `max_tile` needs, each as small as possible.
+
+    Shrinking the tiles evenly keeps the work per pixel the same at every image size: 1024 pixels in tiles of at
+    most 512 with 32 of overlap take three tiles of 363 (1089 pixels of work), not three of 512 (1536).
+    The result is at least `min(min_tile, length)` (the smallest input a network accepts).
     """
-    if length <= tile:
+    if length <= max_tile:
+        return length
+    count = _tile_count(length, max_tile, overlap)
+    balanced = -(-(length + (count - 1) * overlap) // count)
+    return min(max_tile, max(balanced, min_tile))
+
+
+def tile_starts(length: int, tile: int, overlap: int = 0) -> list[int]:
+    """Start offsets of the fewest tiles of side `tile` covering `[0, length)`, spread evenly.
+
+    The first tile starts at 0 and the last ends exactly at `length`; neighbours share at least `overlap`
+    pixels. A length that fits in one tile gives `[0]`.
+    """
+    count = _tile_count(length, tile, overlap)
+    if count == 1:
         return [0]
-    stride = tile - overlap
-    starts = list(range(0, length - tile, stride))
-    return starts + [length - tile]
+    span, gaps = length - tile, count - 1
+    return [(index * span + gaps // 2) // gaps for index in range(count)]
 
 
 def blend_weights(length: int, starts: list[int], tile: int, overlap: int) -> list[np.ndarray]:
@@ -66,7 +89,7 @@ class TileGrid:
 
     Attributes:
         shape: Image (height, width).
-        tile: Tile (height, width): `tile_size` clipped to the image.
+        tile: Tile (height, width), at most `tile_size` (see `tile_length`).
         ys, xs: Tile start rows and columns.
         wy, wx: Blend weights per start, shape (tile height,) and (tile width,).
     """
@@ -90,11 +113,21 @@ class TileGrid:
                 yield i, j
 
 
-def make_grid(shape: tuple[int, int], tile_size: int | None, overlap: int = 0) -> TileGrid:
-    """The tile grid for an image of `shape`; `tile_size=None` gives one tile covering the image."""
+def make_grid(shape: tuple[int, int], tile_size: int | None, overlap: int = 0, min_tile: int = 1) -> TileGrid:
+    """The tile grid for an image of `shape`.
+
+    Args:
+        shape: Image (height, width).
+        tile_size: Largest tile side, or None for one tile covering the image. Tiles are shrunk evenly
+            (`tile_length`) so that they cover the image with the least work.
+        overlap: Least number of pixels neighbouring tiles share and blend over (ignored without tiling).
+        min_tile: Smallest tile side the network accepts.
+    """
     height, width = shape
-    th, tw = (height, width) if tile_size is None else (min(tile_size, height), min(tile_size, width))
-    overlap = 0 if tile_size is None else overlap
+    if tile_size is None:
+        th, tw, overlap = height, width, 0
+    else:
+        th, tw = (tile_length(length, tile_size, overlap, min_tile) for length in shape)
     ys, xs = tile_starts(height, th, overlap), tile_starts(width, tw, overlap)
     return TileGrid(
         shape=(height, width),
