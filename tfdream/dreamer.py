@@ -220,7 +220,7 @@ class Dreamer:
             for callback in callbacks:
                 callback.on_octave_begin(index, shape)
             image = octaves.resize(image, shape)
-            grid = tiling.make_grid(shape, config.tile_size, config.tile_overlap)
+            grid = tiling.make_grid(shape, config.tile_size, config.tile_overlap, min_tile=self.min_size)
             batch_size = max(1, config.batch_pixels // (grid.tile[0] * grid.tile[1]))
             gradient = np.empty_like(image)
             for step in range(config.steps):
