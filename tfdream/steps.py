@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfdream import objectives, smoothing, tiling
+from tfdream import distribute, objectives, smoothing, tiling
+from tfdream import precision as precision_lib
 
 TILE_SIGNATURE = (
     tf.TensorSpec([None, None, None, 3], tf.float32, name="tiles"),
@@ -15,7 +16,12 @@ TILE_SIGNATURE = (
 
 
 def make_gradient_fn(
-    extractor: keras.Model, objective: objectives.Objective, *, jit_compile: bool = False
+    extractor: keras.Model,
+    objective: objectives.Objective,
+    *,
+    jit_compile: bool = False,
+    precision: str = "float32",
+    strategy: tf.distribute.Strategy | None = None,
 ) -> tf.types.experimental.GenericFunction:
     """Compiles `(tiles, sigma) -> (gradients, {label: value})` once for every tile size and batch.
 
@@ -23,22 +29,32 @@ def make_gradient_fn(
         extractor: Model from (n, h, w, 3) in model space to `{layer: activation}`.
         objective: What to maximize.
         jit_compile: Compile with XLA.
+        precision: One of `precision.PRECISIONS`: the network is rebuilt to compute in it.
+        strategy: Spread each batch of tiles over this strategy's replicas (see `tfdream.distribute`).
 
     Returns:
         A `tf.function` with a fixed input signature: tiles float32 (n, h, w, 3) and the blur sigma (a
         scalar, 0 for none). It returns each tile's gradient of its own objective (float32, same shape as
         `tiles`; tiles never see each other) and every term's value per tile (float32 (n,)).
     """
+    model = precision_lib.with_policy(extractor, precision)
+    if strategy is not None:
+        model = distribute.mirror(model, strategy)
 
-    @tf.function(input_signature=TILE_SIGNATURE, jit_compile=jit_compile)
     def tile_gradients(tiles, sigma):
+        # The objective is a mean, so its gradient per pixel shrinks with the tile's area: scaling the loss by
+        # the area keeps 16-bit backpropagation in range (float16 underflows otherwise); it is divided back out.
+        area = tf.cast(tf.shape(tiles)[1] * tf.shape(tiles)[2], tf.float32)
         with tf.GradientTape() as tape:
             tape.watch(tiles)
-            total, per_term = objective(extractor(tiles, training=False))
-        gradients = tape.gradient(total, tiles)
+            total, per_term = objective(model(tiles, training=False))
+            scaled = tf.reduce_sum(total) * area
+        gradients = tape.gradient(scaled, tiles) / area
         return smoothing.smooth(gradients, sigma), per_term
 
-    return tile_gradients
+    if strategy is None:
+        return tf.function(tile_gradients, input_signature=TILE_SIGNATURE, jit_compile=jit_compile)
+    return distribute.spread(strategy, tf.function(tile_gradients, jit_compile=jit_compile), TILE_SIGNATURE)
 
 
 def bind_sigma(gradient_fn: tf.types.experimental.GenericFunction, sigma: float) -> tiling.TileGradientFn:

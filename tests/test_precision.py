@@ -1,0 +1,105 @@
+"""Precision options: resolving "auto", rebuilding a network under a mixed policy, 16-bit gradients."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfdream import Dreamer, models, objectives, precision, steps, testing
+
+
+@pytest.fixture(scope="module")
+def objective():
+    return objectives.from_layers({"conv2": 1.0, "conv3": 0.5})
+
+
+@pytest.fixture(scope="module")
+def extractor(objective):
+    return models.feature_extractor(testing.tiny_model(), objective.layers)
+
+
+@pytest.fixture(scope="module")
+def reference(extractor, objective):
+    """Tiles big enough that a mean objective's gradient underflows float16 without loss scaling."""
+    tiles = tf.constant(np.random.default_rng(0).uniform(-1, 1, (2, 256, 256, 3)), tf.float32)
+    return tiles, steps.make_gradient_fn(extractor, objective, precision="float32")(tiles, tf.constant(0.0))
+
+
+@pytest.mark.parametrize("cpuinfo, expected", [
+    ("flags\t\t: fpu sse avx2 avx512f avx512_bf16 avx512_vnni\n", True),
+    ("flags\t\t: fpu amx_bf16 amx_tile\n", True),
+    ("flags\t\t: fpu sse avx2 avx512f\n", False),
+    ("Features\t: fp asimd\n", False),
+    ("", False),
+])
+def test_bfloat16_cpu_flags(cpuinfo, expected):
+    assert precision.cpu_has_bfloat16(cpuinfo) is expected
+
+
+def test_resolve():
+    assert precision.resolve("float32") == "float32"
+    assert precision.resolve("mixed_float16") == "mixed_float16"
+    auto = precision.resolve("auto")
+    assert auto == ("mixed_bfloat16" if precision.cpu_has_bfloat16() and not tf.config.list_physical_devices("GPU")
+                    else "float32")
+    with pytest.raises(ValueError, match=r"precision must be one of .*Received: precision='half'"):
+        precision.resolve("half")
+
+
+def test_float32_keeps_the_model_as_built(extractor):
+    assert precision.with_policy(extractor, "float32") is extractor
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_rebuilt_model_computes_in_16_bits_keeps_float32_weights_and_no_global_state(extractor, policy):
+    clone = precision.with_policy(extractor, policy)
+    assert keras.config.dtype_policy().name == "float32"
+    assert all(layer.dtype_policy.name == "float32" for layer in extractor.layers)
+    convs = [layer for layer in clone.layers if not isinstance(layer, keras.layers.InputLayer)]
+    assert convs and all(layer.dtype_policy.name == policy for layer in convs)
+    assert all(weight.dtype == "float32" for weight in clone.weights)
+    for mine, theirs in zip(clone.get_weights(), extractor.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    outputs = clone(tf.zeros([1, 16, 16, 3]))
+    assert set(outputs) == {"conv2", "conv3"} and outputs["conv2"].dtype == policy.removeprefix("mixed_")
+
+
+def test_nested_models_are_rebuilt_too():
+    inner = keras.Sequential([keras.layers.Conv2D(4, 3, padding="same", name="inner_conv")], name="block")
+    inputs = keras.Input((None, None, 3))
+    outer = keras.Model(inputs, keras.layers.Conv2D(2, 1, name="head")(inner(inputs)))
+    clone = precision.with_policy(outer, "mixed_bfloat16")
+    assert clone.get_layer("block").get_layer("inner_conv").dtype_policy.name == "mixed_bfloat16"
+    assert clone(tf.zeros([1, 8, 8, 3])).dtype == "bfloat16"
+
+
+@pytest.mark.parametrize("policy, tolerance", [("mixed_bfloat16", 0.1), ("mixed_float16", 0.04)])
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_mixed_gradients_match_float32(extractor, objective, reference, policy, tolerance, jit_compile):
+    tiles, (expected, expected_values) = reference
+    gradient_fn = steps.make_gradient_fn(extractor, objective, precision=policy, jit_compile=jit_compile)
+    gradients, values = gradient_fn(tiles, tf.constant(0.0))
+    assert gradients.dtype == tf.float32 and values["conv2"].dtype == tf.float32
+    assert float(tf.norm(gradients - expected) / tf.norm(expected)) < tolerance
+    for label in objective.labels:
+        np.testing.assert_allclose(values[label], expected_values[label], rtol=0.02)
+
+
+def test_float32_with_xla_matches_float32(extractor, objective, reference):
+    tiles, (expected, _) = reference
+    gradients, _ = steps.make_gradient_fn(extractor, objective, jit_compile=True)(tiles, tf.constant(1.0))
+    blurred, _ = steps.make_gradient_fn(extractor, objective)(tiles, tf.constant(1.0))
+    np.testing.assert_allclose(gradients, blurred, rtol=1e-3, atol=1e-4 * float(tf.reduce_max(tf.abs(expected))))
+
+
+def test_dreamer_records_the_resolved_precision_and_rebuilds_from_config(saved_tiny_model, tiny_image):
+    dreamer = Dreamer(saved_tiny_model, precision="mixed_bfloat16")
+    assert dreamer.get_config()["precision"] == "mixed_bfloat16"
+    assert Dreamer.from_config(dreamer.get_config()).precision == "mixed_bfloat16"
+    assert Dreamer(saved_tiny_model, precision="auto").precision == precision.resolve("auto")
+    options = dict(steps=3, octaves=(0,), tile_size=32, overlap=4, seed=0)
+    mixed = dreamer.dream(tiny_image, **options).image.astype(float)
+    exact = Dreamer(saved_tiny_model, precision="float32").dream(tiny_image, **options).image
+    assert np.abs(mixed - exact).mean() < 1.0
+    with pytest.raises(ValueError, match=r"Received: precision='float64'"):
+        Dreamer(saved_tiny_model, precision="float64")
