@@ -12,9 +12,11 @@ from typing import Any
 import keras
 import numpy as np
 import PIL.Image
+import tensorflow as tf
 
 from tfdream import config as config_lib
 from tfdream import history as history_lib
+from tfdream import precision as precision_lib
 from tfdream import images, models, objectives, octaves, smoothing, steps, tiling
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,10 @@ class Dreamer:
         preprocessing: Input space name or `models.Preprocessing` (see `models.load_model`).
         min_size: Smallest input side the model accepts (for `keras.Model`s and saved models).
         jit_compile: Compile the gradient step with XLA.
+        precision: "float32", "mixed_bfloat16", "mixed_float16" or "auto" (mixed bfloat16 on CPUs with native
+            bfloat16, else float32): the network's arithmetic; the image stays float32.
+        strategy: A `tf.distribute.Strategy` (e.g. `MirroredStrategy` over several GPUs) to spread each
+            batch of tiles over; `batch_pixels` is then the budget of each replica.
     """
 
     def __init__(
@@ -77,6 +83,8 @@ class Dreamer:
         preprocessing: str | models.Preprocessing | None = None,
         min_size: int | None = None,
         jit_compile: bool = False,
+        precision: str = "float32",
+        strategy: tf.distribute.Strategy | None = None,
     ):
         if loss not in objectives.REDUCTIONS:
             raise ValueError(f"loss must be one of {objectives.REDUCTIONS}. Received: loss={loss!r}")
@@ -88,7 +96,11 @@ class Dreamer:
         self.objective = self._objective(layers, loss, channels)
         self.extractor = models.feature_extractor(self.loaded.model, self.objective.layers)
         self.objective.check_channels({name: int(out.shape[-1]) for name, out in self.extractor.output.items()})
-        self.gradient_fn = steps.make_gradient_fn(self.extractor, self.objective, jit_compile=jit_compile)
+        self.precision = precision_lib.resolve(precision)
+        self.replicas = 1 if strategy is None else strategy.num_replicas_in_sync
+        self.gradient_fn = steps.make_gradient_fn(
+            self.extractor, self.objective, jit_compile=jit_compile, precision=self.precision, strategy=strategy
+        )
         self._config = {
             "model": str(model) if not isinstance(model, keras.Model) else model.name,
             "weights": None if weights is None else str(weights),
@@ -96,6 +108,7 @@ class Dreamer:
             "terms": [dataclasses.asdict(term) for term in self.objective.terms],
             "min_size": self.loaded.min_size,
             "jit_compile": jit_compile,
+            "precision": self.precision,
         }
 
     def _objective(self, layers, loss, channels) -> objectives.Objective:
@@ -116,8 +129,8 @@ class Dreamer:
         return dict(self._config, terms=[dict(term) for term in self._config["terms"]])
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Dreamer:
-        """Inverse of `get_config` (not for in-memory `keras.Model`s)."""
+    def from_config(cls, config: Mapping[str, Any], *, strategy: tf.distribute.Strategy | None = None) -> Dreamer:
+        """Inverse of `get_config` (not for in-memory `keras.Model`s); where to run is given anew (`strategy`)."""
         objective = objectives.Objective(tuple(objectives.Term(**term) for term in config["terms"]))
         return cls(
             config["model"],
@@ -126,6 +139,8 @@ class Dreamer:
             preprocessing=config["preprocessing"],
             min_size=config["min_size"],
             jit_compile=config["jit_compile"],
+            precision=config.get("precision", "float32"),
+            strategy=strategy,
         )
 
     @property
@@ -221,7 +236,7 @@ class Dreamer:
                 callback.on_octave_begin(index, shape)
             image = octaves.resize(image, shape)
             grid = tiling.make_grid(shape, config.tile_size, config.tile_overlap, min_tile=self.min_size)
-            batch_size = max(1, config.batch_pixels // (grid.tile[0] * grid.tile[1]))
+            batch_size = max(1, config.batch_pixels // (grid.tile[0] * grid.tile[1])) * self.replicas
             gradient = np.empty_like(image)
             for step in range(config.steps):
                 shift = (int(rng.integers(shape[0])), int(rng.integers(shape[1]))) if config.random_roll else (0, 0)
