@@ -1,0 +1,185 @@
+"""End-to-end tests of the `tfdream` command on a saved tiny model: in-process with flagsaver, and as a process."""
+
+import csv
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import PIL.Image
+import pytest
+from absl import flags
+from absl.testing import flagsaver
+
+from tfdream import cli, images
+
+FLAGFILES = pathlib.Path(__file__).parents[1] / "examples" / "flagfiles"
+QUICK = ("--steps=2", "--octaves=-1,0", "--seed=0", "--noprogress")
+
+
+def tfdream(*args) -> int:
+    """Runs `tfdream ARGS` in this process (flags restored afterwards); returns the exit status."""
+    with flagsaver.flagsaver(), pytest.raises(SystemExit) as exit_info:
+        cli.run(["tfdream", *map(str, args)])
+    return exit_info.value.code or 0
+
+
+def console(*args, **kwargs) -> subprocess.Popen:
+    """Starts the installed console script (or the module where it is not installed)."""
+    script = shutil.which("tfdream", path=os.path.dirname(sys.executable))
+    command = [script] if script else [sys.executable, "-m", "tfdream.cli"]
+    return subprocess.Popen([*command, *map(str, args)], text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, **kwargs)
+
+
+@pytest.fixture
+def photo(tmp_path, tiny_image):
+    return images.save_image(tiny_image, tmp_path / "photo.png")
+
+
+def test_dream_writes_image_sidecar_and_histories(saved_tiny_model, photo, tmp_path):
+    out = tmp_path / "dream.png"
+    status = tfdream("dream", photo, out, f"--model={saved_tiny_model}", "--layers=conv2,conv3:0.5", *QUICK,
+                     f"--history_csv={tmp_path / 'h.csv'}", f"--history_json={tmp_path / 'h.json'}",
+                     f"--history_plot={tmp_path / 'h.png'}", f"--tensorboard={tmp_path / 'tb'}")
+    assert status == 0
+    assert PIL.Image.open(out).size == (64, 48)
+    side = json.loads((tmp_path / "dream.json").read_text())
+    assert side["input"]["path"] == str(photo) and side["seed"] == 0
+    assert side["config"]["octaves"] == [-1, 0] and side["config"]["steps"] == 2
+    assert side["dreamer"]["model"] == str(saved_tiny_model)
+    assert [(term["layer"], term["weight"]) for term in side["dreamer"]["terms"]] == [("conv2", 1.0), ("conv3", 0.5)]
+    with open(tmp_path / "h.csv") as file:
+        rows = list(csv.DictReader(file))
+    assert list(rows[0]) == ["octave", "step", "total", "conv2", "conv3", "skipped"] and len(rows) == 4
+    assert json.loads((tmp_path / "h.json").read_text())["labels"] == ["conv2", "conv3"]
+    assert PIL.Image.open(tmp_path / "h.png").format == "PNG"
+    assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
+
+
+def test_rerun_reproduces_the_dream_bit_identically(saved_tiny_model, photo, tmp_path):
+    assert tfdream("dream", photo, tmp_path / "a.png", f"--model={saved_tiny_model}", "--steps=2", "--noprogress") == 0
+    assert tfdream("rerun", tmp_path / "a.json", tmp_path / "b.png", "--noprogress") == 0
+    first, second = (np.asarray(PIL.Image.open(tmp_path / name)) for name in ("a.png", "b.png"))
+    np.testing.assert_array_equal(first, second)
+    assert json.loads((tmp_path / "b.json").read_text())["seed"] == json.loads((tmp_path / "a.json").read_text())["seed"]
+
+
+def test_dream_from_noise_and_the_default_sample(saved_tiny_model, tmp_path):
+    assert tfdream("dream", tmp_path / "noise.png", f"--model={saved_tiny_model}", "--size=20,30", *QUICK) == 0
+    assert PIL.Image.open(tmp_path / "noise.png").size == (30, 20)
+    assert json.loads((tmp_path / "noise.json").read_text())["input"] == {"noise_size": [20, 30]}
+    assert tfdream("dream", f"--output={tmp_path / 'coffee.png'}", f"--model={saved_tiny_model}", "--max_dim=40",
+                   "--layers=high", *QUICK) == 0
+    side = json.loads((tmp_path / "coffee.json").read_text())
+    assert side["input"]["sample"] == "coffee" and side["input"]["max_dim"] == 40
+    assert [term["layer"] for term in side["dreamer"]["terms"]] == ["conv3"]
+
+
+def test_layers_lists_shapes_defaults_and_presets(saved_tiny_model, capsys):
+    assert tfdream("layers", saved_tiny_model) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == ["conv1  (None, None, 8)", "conv2  (None, None, 16)", "conv3  (None, None, 24)"]
+    assert "default layers: conv2, conv3" in lines and "layer preset low: conv1" in lines
+
+
+def test_compare_writes_the_comparison(saved_tiny_model, photo, tmp_path):
+    out = tmp_path / "cmp"
+    assert tfdream("compare", photo, out, f"--model={saved_tiny_model}", "--layer_sets=low",
+                   "--layer_sets=conv2,conv3:2", *QUICK) == 0
+    names = {path.name for path in out.iterdir()}
+    assert {"01_tiny_low.png", "02_tiny_conv2_conv3_2.json", "contact_sheet.png", "losses.png", "summary.csv",
+            "summary.md", "histories.json", "01_tiny_low_history.csv"} <= names
+    with open(out / "summary.csv") as file:
+        assert [row["layer"] for row in csv.DictReader(file)] == ["conv1", "total", "conv2", "conv3", "total"]
+
+
+def test_flagfile_and_later_flags(saved_tiny_model, photo, tmp_path):
+    flagfile = tmp_path / "quick.cfg"
+    flagfile.write_text(f"# a saved configuration\n--model={saved_tiny_model}\n--steps=3\n--octaves=0\n--seed=5\n")
+    assert tfdream("dream", photo, tmp_path / "d.png", f"--flagfile={flagfile}", "--steps=1", "--noprogress") == 0
+    side = json.loads((tmp_path / "d.json").read_text())
+    assert (side["config"]["steps"], side["config"]["octaves"], side["seed"]) == (1, [0], 5)
+
+
+@pytest.mark.parametrize("flagfile", sorted(FLAGFILES.glob("*.cfg")), ids=lambda path: path.name)
+def test_saved_configurations_are_valid(flagfile):
+    with flagsaver.flagsaver():
+        flags.FLAGS(["tfdream", f"--flagfile={flagfile}"])
+        config = cli._config()
+        assert cli._runs()
+    assert config.seed == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--steps=0",), "steps must be an int >= 1. Received: steps=0"),
+    (("--octave_scale=0.5",), "octave_scale must be > 1"),
+    (("--layers=nope",), "unknown layer 'nope'"),
+    (("--layers=conv1:x",), "layers entries must be NAME or NAME:WEIGHT"),
+    (("--channels=conv2",), "channels must be LAYER:C1,C2,..."),
+    (("--channels=conv2:99",), "channels for layer 'conv2' must be < 16"),
+    (("--presets=nope",), "presets must be names in"),
+    (("--presets=inception_v3_low_vs_high",), "use `tfdream compare`"),
+    (("--size=8,8", "--input=coffee"), "either an input image or --size"),
+    (("--input=missing.jpg",), "no such file"),
+    (("--weights=none", "--model=nope"), "model must be one of"),
+])
+def test_bad_flag_values_give_one_line_errors(saved_tiny_model, tmp_path, caplog, args, message):
+    model = () if any(arg.startswith(("--model", "--presets")) for arg in args) else (f"--model={saved_tiny_model}",)
+    assert tfdream("dream", tmp_path / "x.png", *QUICK, *model, *args) == cli.EXIT_USAGE
+    (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert message in error and "\n" not in error
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_outputs_are_checked_before_any_work(saved_tiny_model, photo, tmp_path, caplog):
+    (tmp_path / "x.json").write_text("{}")
+    assert tfdream("dream", photo, tmp_path / "x.png", f"--model={saved_tiny_model}", *QUICK) == cli.EXIT_USAGE
+    assert "x.json' already exists" in caplog.text and not (tmp_path / "x.png").exists()
+    assert tfdream("dream", photo, tmp_path / "y.png", f"--history_json={tmp_path / 'y.json'}") == cli.EXIT_USAGE
+    assert "output files must differ" in caplog.text
+    assert tfdream("dream", f"--model={saved_tiny_model}") == cli.EXIT_USAGE
+    assert "missing OUTPUT" in caplog.text
+    assert tfdream("dream", photo, tmp_path / "x.txt") == cli.EXIT_USAGE
+    assert "path must end in one of" in caplog.text
+
+
+def test_usage_without_a_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run(["tfdream"])
+    assert exit_info.value.code == cli.EXIT_USAGE
+    assert "tfdream rerun SIDECAR OUTPUT" in capsys.readouterr().err
+
+
+def test_console_script_dreams(saved_tiny_model, photo, tmp_path):
+    process = console("dream", photo, tmp_path / "d.png", f"--model={saved_tiny_model}", "--steps=1", "--octaves=0")
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert "octave 1/1 step 1/1" in stderr  # the progress bar
+    assert (tmp_path / "d.png").is_file() and (tmp_path / "d.json").is_file()
+
+
+def test_ctrl_c_saves_the_latest_image_and_exits_130(saved_tiny_model, photo, tmp_path):
+    process = console("dream", photo, tmp_path / "d.png", f"--model={saved_tiny_model}", "--steps=1000000",
+                      "--octaves=0", f"--history_csv={tmp_path / 'h.csv'}")
+    try:
+        for line in process.stderr:  # the progress bar always shows the first step
+            if "step 1/1000000" in line:
+                break
+        else:
+            pytest.fail(f"no progress line; exit status {process.wait()}")
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == cli.EXIT_INTERRUPTED, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert PIL.Image.open(tmp_path / "d.png").size == (64, 48)
+    side = json.loads((tmp_path / "d.json").read_text())
+    assert side["interrupted"] is True and side["steps_completed"] >= 1
+    with open(tmp_path / "h.csv") as file:
+        assert len(list(csv.DictReader(file))) == side["steps_completed"]
