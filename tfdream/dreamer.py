@@ -185,15 +185,15 @@ class Dreamer:
         rng = np.random.default_rng(config.seed)
         rgb = self._input(image, size, rng, max_dim)
         preprocessing = self.loaded.preprocessing
-        original = preprocessing.preprocess(rgb).numpy()
+        original = _in_bands(lambda rows: preprocessing.preprocess(rows).numpy(), rgb, np.float32)
         del rgb
         shapes = self._octave_shapes(original.shape[:2], config)
         history = history_lib.LossHistory(self.objective.labels)
         for callback in callbacks:
             callback.on_begin(config, shapes)
         dreamed, interrupted = self._run_octaves(original, shapes, config, rng, history, callbacks)
-        final = preprocessing.deprocess(octaves.resize(dreamed, original.shape[:2])).numpy()
-        result = DreamResult(images.to_uint8(final), history, config, self.get_config(), interrupted)
+        final = _to_uint8(preprocessing, octaves.resize(dreamed, original.shape[:2]))
+        result = DreamResult(final, history, config, self.get_config(), interrupted)
         for callback in callbacks:
             callback.on_end(result)
         return result
@@ -262,7 +262,24 @@ class Dreamer:
                 image += octaves.lost_detail(original, shapes[index - 1], shape)
                 np.clip(image, value_range[0], value_range[1], out=image)
             if callbacks:
-                octave_image = images.to_uint8(preprocessing.deprocess(image).numpy())
+                octave_image = _to_uint8(preprocessing, image)
                 for callback in callbacks:
                     callback.on_octave_end(index, octave_image)
         return image, False
+
+
+def _in_bands(convert, array: np.ndarray, dtype, rows: int = 256) -> np.ndarray:
+    """`convert` applied to bands of `rows` rows of `array`, into a new array of `dtype`.
+
+    TensorFlow's CPU allocator keeps freed buffers resident, so one whole-image TensorFlow temporary would
+    raise the dream's memory for good; bands keep those temporaries a few megabytes.
+    """
+    out = np.empty(array.shape, dtype)
+    for start in range(0, array.shape[0], rows):
+        out[start : start + rows] = convert(array[start : start + rows])
+    return out
+
+
+def _to_uint8(preprocessing: models.Preprocessing, image: np.ndarray) -> np.ndarray:
+    """Model space (H, W, 3) to uint8 RGB, in bands."""
+    return _in_bands(lambda rows: images.to_uint8(preprocessing.deprocess(rows).numpy()), image, np.uint8)
