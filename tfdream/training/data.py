@@ -1,0 +1,162 @@
+"""Input pipelines for the classifiers: MIT Indoor 67 from TFDS, augmentation, scaling to [-1, 1].
+
+Pipelines take a `tf.data.Dataset` of (image, label) pairs: the image either uint8 RGB (H, W, 3) of any size
+or its encoded JPEG/PNG bytes (a scalar tf.string, decoded after shuffling so the shuffle buffer stays small),
+the label an int class index. They yield batches of float32 images (batch, height, width, 3) in [-1, 1] and
+one-hot float32 labels (batch, num_classes).
+"""
+
+from __future__ import annotations
+
+import os
+
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from tfdream.data import mit_indoor67
+
+MIT_INDOOR67_SPLIT = "official TrainImages.txt/TestImages.txt (80/20 images per class)"
+_ASPECT_RATIOS = (3 / 4, 4 / 3)
+
+
+def load_mit_indoor67(
+    split: str, *, data_dir: str | os.PathLike | None = None, manual_dir: str | os.PathLike | None = None
+) -> tuple[tf.data.Dataset, tuple[str, ...]]:
+    """Prepares MIT Indoor 67 if needed and returns one split, images left JPEG-encoded.
+
+    Args:
+        split: "train" or "test".
+        data_dir: TFDS data directory (default `~/tensorflow_datasets`).
+        manual_dir: Folder holding the archive and split lists (see `mit_indoor67.Builder`); needed only
+            the first time, when the dataset is built.
+
+    Returns:
+        (dataset of (JPEG bytes, int64 label), class names in label order).
+    """
+    builder = mit_indoor67.Builder(data_dir=None if data_dir is None else os.fspath(data_dir))
+    config = tfds.download.DownloadConfig(manual_dir=None if manual_dir is None else os.fspath(manual_dir))
+    builder.download_and_prepare(download_config=config)
+    dataset = builder.as_dataset(
+        split=split, as_supervised=True, decoders={"image": tfds.decode.SkipDecoding()}
+    )
+    return dataset, tuple(builder.info.features["label"].names)
+
+
+def to_model_input(image: tf.Tensor) -> tf.Tensor:
+    """Maps RGB values in [0, 255] (any real dtype) to float32 in [-1, 1] ("inception" preprocessing)."""
+    return tf.cast(image, tf.float32) / 127.5 - 1.0
+
+
+def _decoded(image: tf.Tensor) -> tf.Tensor:
+    if image.dtype == tf.string:
+        image = tf.io.decode_image(image, channels=3, expand_animations=False)
+        image.set_shape((None, None, 3))
+    return image
+
+
+def center_crop(image: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
+    """Resizes so the image covers `size`, keeping its aspect ratio, then crops the center.
+
+    Args:
+        image: RGB (H, W, 3), values in [0, 255].
+        size: (height, width) of the result.
+
+    Returns:
+        float32 (height, width, 3) in [0, 255].
+    """
+    shape = tf.cast(tf.shape(image)[:2], tf.float32)
+    target = tf.constant(size, tf.float32)
+    scaled = tf.cast(tf.math.ceil(shape * tf.reduce_max(target / shape)), tf.int32)
+    resized = tf.image.resize(image, scaled, antialias=True)
+    offset = (scaled - tf.constant(size)) // 2
+    return tf.slice(resized, [offset[0], offset[1], 0], [size[0], size[1], 3])
+
+
+def augment(
+    image: tf.Tensor, seed: tf.Tensor, size: tuple[int, int], *, min_crop_area: float, color_jitter: float
+) -> tf.Tensor:
+    """Random resized crop, horizontal flip and colour jitter, all stateless (reproducible from `seed`).
+
+    Args:
+        image: RGB (H, W, 3), values in [0, 255].
+        seed: int (2,) seed of the stateless random ops.
+        size: (height, width) of the result.
+        min_crop_area: Smallest crop, as a fraction of the image area; aspect ratios range over [3/4, 4/3].
+        color_jitter: Brightness, contrast and saturation factors are drawn from [1 - s, 1 + s]; 0 disables.
+
+    Returns:
+        float32 (height, width, 3) in [0, 255].
+    """
+    crop_seed, flip_seed, brightness_seed, contrast_seed, saturation_seed = tf.unstack(
+        tf.random.experimental.stateless_split(seed, 5)
+    )
+    begin, crop_size, _ = tf.image.stateless_sample_distorted_bounding_box(
+        tf.shape(image),
+        bounding_boxes=tf.constant([[[0.0, 0.0, 1.0, 1.0]]]),
+        seed=crop_seed,
+        min_object_covered=min_crop_area,
+        aspect_ratio_range=_ASPECT_RATIOS,
+        area_range=(min_crop_area, 1.0),
+        use_image_if_no_bounding_boxes=True,
+    )
+    x = tf.image.resize(tf.slice(image, begin, crop_size), size, antialias=True) / 255.0
+    x = tf.image.stateless_random_flip_left_right(x, flip_seed)
+    if color_jitter > 0:
+        low, high = 1.0 - color_jitter, 1.0 + color_jitter
+        x = x * tf.random.stateless_uniform([], brightness_seed, low, high)
+        x = tf.image.stateless_random_contrast(x, low, high, contrast_seed)
+        x = tf.image.stateless_random_saturation(tf.clip_by_value(x, 0.0, 1.0), low, high, saturation_seed)
+    return tf.clip_by_value(x, 0.0, 1.0) * 255.0
+
+
+def train_pipeline(
+    dataset: tf.data.Dataset,
+    *,
+    image_size: tuple[int, int],
+    batch_size: int,
+    num_classes: int,
+    seed: int,
+    augmentation: bool = True,
+    min_crop_area: float = 0.25,
+    color_jitter: float = 0.4,
+    shuffle_buffer: int = 8192,
+) -> tf.data.Dataset:
+    """Shuffles (a new order each epoch), augments or center-crops, scales and batches a training set.
+
+    The order and the augmentation are a function of `seed` alone, so a run can be repeated.
+    """
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+    dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+
+    def prepare(example, example_seed):
+        image, label = example
+        image = _decoded(image)
+        if augmentation:
+            image = augment(image, example_seed, image_size, min_crop_area=min_crop_area, color_jitter=color_jitter)
+        else:
+            image = center_crop(image, image_size)
+        return to_model_input(image), tf.one_hot(label, num_classes)
+
+    dataset = tf.data.Dataset.zip((dataset, seeds)).map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def eval_pipeline(
+    dataset: tf.data.Dataset, *, image_size: tuple[int, int], batch_size: int, num_classes: int
+) -> tf.data.Dataset:
+    """Center-crops, scales and batches an evaluation set, in its original order."""
+
+    def prepare(image, label):
+        return to_model_input(center_crop(_decoded(image), image_size)), tf.one_hot(label, num_classes)
+
+    return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def count(dataset: tf.data.Dataset) -> int:
+    """Number of elements of a finite dataset (its cardinality when known, else by iterating it once)."""
+    cardinality = int(dataset.cardinality())
+    if cardinality >= 0:
+        return cardinality
+    if cardinality == tf.data.INFINITE_CARDINALITY:
+        raise ValueError("dataset must be finite. Received: a dataset with infinite cardinality")
+    return int(dataset.reduce(0, lambda total, _: total + 1))
