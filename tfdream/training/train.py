@@ -1,0 +1,254 @@
+"""Trains a classifier from scratch on `tf.distribute`, resumably, and saves it for dreaming.
+
+Output folder:
+    model.keras          the trained model (float32, uncompiled), loadable with `keras.saving.load_model`
+    model.json           its `tfdream.metadata.ModelMetadata` (preprocessing, class names, dream layers, metrics)
+    history.csv          per-epoch loss/accuracy on train and test data (appended across resumed runs)
+    train_config.json    the `TrainConfig` of the last run
+    backup/              training state after the last finished epoch, for resuming
+    logs/                TensorBoard logs
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import logging
+import math
+import os
+import pathlib
+from collections.abc import Sequence
+
+import keras
+import tensorflow as tf
+
+from tfdream import metadata as metadata_lib
+from tfdream.training import architectures
+from tfdream.training import data
+
+_LOG = logging.getLogger(__name__)
+
+OPTIMIZERS = ("sgd", "adam")
+# Multi-worker training is left out: Keras 3 `Model.fit` fails under `MultiWorkerMirroredStrategy`
+# (keras-team/keras#20585, still so with Keras 3.15 and TensorFlow 2.21).
+STRATEGIES = ("default", "mirrored")
+# Parameters not decayed: biases and batch norm scales and offsets.
+_NO_DECAY = ["bias", "gamma", "beta"]
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters of a training run.
+
+    Attributes:
+        architecture: A name in `architectures.ARCHITECTURES`.
+        image_size: (height, width) of training crops.
+        epochs: Total epochs; a resumed run continues up to this number.
+        batch_size: Global batch size (split across replicas).
+        optimizer: "sgd" (with Nesterov momentum) or "adam" (decoupled weight decay, i.e. AdamW).
+        learning_rate: Peak learning rate, reached after warmup, then cosine-decayed to 0.
+        momentum: SGD momentum.
+        weight_decay: Decoupled weight decay, not applied to biases and batch norm parameters.
+        warmup_epochs: Epochs of linear warmup from 0; must be fewer than `epochs`.
+        label_smoothing: Label smoothing of the cross-entropy loss.
+        dropout: Dropout rate before the final dense layer.
+        augmentation: Random resized crops, flips and colour jitter; if False, center crops only.
+        min_crop_area: Smallest random crop, as a fraction of the image area.
+        color_jitter: Strength of brightness/contrast/saturation jitter (0 disables).
+        mixed_precision: Compute in float16 with float32 variables (for GPUs).
+        strategy: "default" (one device) or "mirrored" (all local GPUs; the CPU if there are none).
+        seed: Seed of weight initialization, shuffling and augmentation.
+    """
+
+    architecture: str = "vgg11_bn"
+    image_size: tuple[int, int] = (224, 224)
+    epochs: int = 100
+    batch_size: int = 64
+    optimizer: str = "sgd"
+    learning_rate: float = 0.02
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    warmup_epochs: int = 5
+    label_smoothing: float = 0.1
+    dropout: float = 0.5
+    augmentation: bool = True
+    min_crop_area: float = 0.25
+    color_jitter: float = 0.4
+    mixed_precision: bool = False
+    strategy: str = "default"
+    seed: int = 0
+
+    def __post_init__(self):
+        arch = architectures.get(self.architecture)
+        object.__setattr__(self, "image_size", tuple(self.image_size))
+        if len(self.image_size) != 2 or min(self.image_size) < arch.min_size:
+            raise ValueError(
+                f"image_size must be (height, width), each >= {arch.min_size} for {self.architecture}. "
+                f"Received: image_size={self.image_size}"
+            )
+        checks = {
+            "epochs": self.epochs >= 1,
+            "batch_size": self.batch_size >= 1,
+            "learning_rate": self.learning_rate > 0,
+            "warmup_epochs": 0 <= self.warmup_epochs < self.epochs,
+            "label_smoothing": 0 <= self.label_smoothing < 1,
+            "dropout": 0 <= self.dropout < 1,
+            "min_crop_area": 0 < self.min_crop_area <= 1,
+            "color_jitter": 0 <= self.color_jitter < 1,
+            "weight_decay": self.weight_decay >= 0,
+            "optimizer": self.optimizer in OPTIMIZERS,
+            "strategy": self.strategy in STRATEGIES,
+        }
+        for name, valid in checks.items():
+            if not valid:
+                raise ValueError(
+                    f"{name} is out of range (see TrainConfig; optimizer in {OPTIMIZERS}, strategy in "
+                    f"{STRATEGIES}, warmup_epochs < epochs). Received: {name}={getattr(self, name)!r}"
+                )
+
+
+def make_strategy(name: str) -> tf.distribute.Strategy:
+    """Returns the `tf.distribute` strategy named in `STRATEGIES`."""
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    raise ValueError(f"strategy must be one of {STRATEGIES}. Received: strategy={name!r}")
+
+
+def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    warmup = config.warmup_epochs * steps_per_epoch
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0 if warmup else config.learning_rate,
+        decay_steps=(config.epochs - config.warmup_epochs) * steps_per_epoch,
+        warmup_target=config.learning_rate if warmup else None,
+        warmup_steps=warmup,
+    )
+    if config.optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(
+            schedule, momentum=config.momentum, nesterov=True, weight_decay=config.weight_decay or None
+        )
+    else:
+        optimizer = keras.optimizers.Adam(schedule, weight_decay=config.weight_decay or None)
+    optimizer.exclude_from_weight_decay(var_names=_NO_DECAY)
+    return optimizer
+
+
+def _build(config: TrainConfig, num_classes: int, steps_per_epoch: int | None) -> keras.Model:
+    """Builds the model (compiled when `steps_per_epoch` is given) under the run's dtype policy."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16" if config.mixed_precision and steps_per_epoch else "float32")
+    try:
+        model = architectures.get(config.architecture).build(num_classes, config.dropout)
+        if steps_per_epoch:
+            model.compile(
+                optimizer=_optimizer(config, steps_per_epoch),
+                loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+                metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
+            )
+        return model
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _last_epoch(history_csv: pathlib.Path) -> dict[str, float]:
+    with history_csv.open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    if not rows:
+        return {}
+    last = rows[-1]
+    names = {"loss": "train_loss", "accuracy": "train_accuracy", "val_loss": "test_loss",
+             "val_accuracy": "test_accuracy"}
+    metrics = {names[k]: float(v) for k, v in last.items() if k in names}
+    return metrics | {"epochs": float(last["epoch"]) + 1}
+
+
+def train(
+    config: TrainConfig,
+    out_dir: str | os.PathLike,
+    train_data: tf.data.Dataset,
+    test_data: tf.data.Dataset | None,
+    class_names: Sequence[str],
+    *,
+    split: str = "",
+    strategy: tf.distribute.Strategy | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: str | int = "auto",
+) -> pathlib.Path:
+    """Trains `config.architecture` from scratch, resuming from `out_dir/backup` if a previous run left one.
+
+    A resumed run restores the weights, optimizer state and epoch count of the last finished epoch, and
+    continues up to `config.epochs`; its shuffling and augmentation restart their sequence from `config.seed`.
+
+    Args:
+        config: The run's hyperparameters.
+        out_dir: Output folder (created); see the module docstring for its contents.
+        train_data: (image, int label) pairs; images uint8 RGB (H, W, 3) or encoded JPEG/PNG bytes.
+        test_data: Same form; evaluated after every epoch (curves only, no model selection), or None.
+        class_names: Class names in label order; their number sets the output width.
+        split: How train and test data were split, recorded in the metadata.
+        strategy: Where to train, e.g. a `MirroredStrategy` over chosen GPUs; default
+            `make_strategy(config.strategy)`.
+        callbacks: Extra Keras callbacks.
+        verbose: `keras.Model.fit` verbosity (1 shows a progress bar).
+
+    Returns:
+        The path of the saved model, `out_dir/model.keras`, with its metadata beside it.
+    """
+    if not class_names:
+        raise ValueError(f"class_names must not be empty. Received: class_names={class_names!r}")
+    strategy = make_strategy(config.strategy) if strategy is None else strategy
+    out = pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "train_config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
+    keras.utils.set_random_seed(config.seed)
+
+    steps_per_epoch = math.ceil(data.count(train_data) / config.batch_size)
+    pipeline = dict(image_size=config.image_size, batch_size=config.batch_size, num_classes=len(class_names))
+    train_batches = data.train_pipeline(
+        train_data, seed=config.seed, augmentation=config.augmentation, min_crop_area=config.min_crop_area,
+        color_jitter=config.color_jitter, **pipeline,
+    )
+    test_batches = None if test_data is None else data.eval_pipeline(test_data, **pipeline)
+    with strategy.scope():
+        model = _build(config, len(class_names), steps_per_epoch)
+
+    backup_dir, history_csv = out / "backup", out / "history.csv"
+    resuming = backup_dir.is_dir()
+    if resuming:
+        _LOG.info("Resuming from %s", backup_dir)
+    model.fit(
+        train_batches,
+        epochs=config.epochs,
+        validation_data=test_batches,
+        callbacks=[
+            keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=False),
+            keras.callbacks.CSVLogger(str(history_csv), append=resuming),
+            keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False),
+            *callbacks,
+        ],
+        verbose=verbose,
+        shuffle=False,  # the pipeline shuffles, reproducibly
+    )
+
+    # Save a fresh float32, uncompiled copy: no optimizer state, no mixed-precision policy, no strategy.
+    export = _build(config, len(class_names), steps_per_epoch=None)
+    export.set_weights(model.get_weights())
+    model_path = out / "model.keras"
+    partial = out / ".model.partial.keras"
+    export.save(partial)
+    os.replace(partial, model_path)
+    arch = architectures.get(config.architecture)
+    metadata_lib.ModelMetadata(
+        architecture=config.architecture,
+        preprocessing="inception",
+        image_size=config.image_size,
+        class_names=tuple(class_names),
+        default_layers=arch.default_layers(export),
+        layer_presets=arch.layer_presets(export),
+        split=split,
+        metrics=_last_epoch(history_csv) if history_csv.is_file() else {},
+    ).save(model_path)
+    _LOG.info("Saved %s", model_path)
+    return model_path
