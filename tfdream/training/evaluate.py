@@ -5,7 +5,7 @@ Report folder:
     per_class_accuracy.csv    class, correct, total, accuracy
     confusion_matrix.png      row-normalized confusion matrix
     curves.png                train/test accuracy and loss per epoch (from the model's history.csv)
-    pca.png, tsne.png         penultimate-layer features projected to 2-D (needs scikit-learn)
+    pca.png, tsne.png         penultimate-layer features projected to 2-D (skipped without scikit-learn)
 """
 
 from __future__ import annotations
@@ -48,11 +48,12 @@ def predict(
 
 
 def _project(features: np.ndarray, seed: int) -> dict[str, np.ndarray]:
-    """2-D PCA and t-SNE projections of (n, d) features."""
+    """2-D PCA and t-SNE projections of (n, d) features; none (with a warning) without scikit-learn."""
     try:
         from sklearn import decomposition, manifold  # pylint: disable=import-outside-toplevel
-    except ImportError as error:
-        raise ImportError("PCA and t-SNE plots need scikit-learn: pip install scikit-learn") from error
+    except ImportError:
+        _LOG.warning("scikit-learn is not installed: skipping pca.png and tsne.png (pip install scikit-learn)")
+        return {}
     perplexity = float(min(30.0, max(1.0, (len(features) - 1) / 3)))
     tsne = manifold.TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
     return {
