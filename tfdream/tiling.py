@@ -139,6 +139,16 @@ def make_grid(shape: tuple[int, int], tile_size: int | None, overlap: int = 0, m
     )
 
 
+def _runs(start: int, length: int, size: int) -> list[tuple[int, int, int]]:
+    """Indices `(start + i) % size` for `i < length <= size` as contiguous runs (source, offset in tile, count).
+
+    One run, or two where the tile wraps around the image's edge: tiles are copied with plain slices.
+    """
+    first = start % size
+    head = min(length, size - first)
+    return [(first, 0, head)] + ([(0, head, length - head)] if head < length else [])
+
+
 def tiled_gradient(
     image: np.ndarray,
     gradient_fn: TileGradientFn,
@@ -162,15 +172,26 @@ def tiled_gradient(
     """
     height, width = grid.shape
     th, tw = grid.tile
-    rows = [(y0 + np.arange(th) - shift[0]) % height for y0 in grid.ys]
-    cols = [(x0 + np.arange(tw) - shift[1]) % width for x0 in grid.xs]
+    row_runs = [_runs(y0 - shift[0], th, height) for y0 in grid.ys]
+    col_runs = [_runs(x0 - shift[1], tw, width) for x0 in grid.xs]
+
+    def windows(i: int, j: int) -> Iterator[tuple[tuple[slice, slice], tuple[slice, slice]]]:
+        """(image window, tile window) pairs that make up tile (i, j)."""
+        for source_y, offset_y, count_y in row_runs[i]:
+            for source_x, offset_x, count_x in col_runs[j]:
+                yield ((slice(source_y, source_y + count_y), slice(source_x, source_x + count_x)),
+                       (slice(offset_y, offset_y + count_y), slice(offset_x, offset_x + count_x)))
+
     out.fill(0.0)
     sums: dict[str, float] = {}
     positions = list(grid.positions())
     done = 0
     while done < len(positions):
         chunk = positions[done : done + batch_size]
-        tiles = np.stack([image[np.ix_(rows[i], cols[j])] for i, j in chunk])
+        tiles = np.empty((len(chunk), th, tw, image.shape[2]), np.float32)
+        for tile, (i, j) in zip(tiles, chunk):
+            for source, target in windows(i, j):
+                tile[target] = image[source]
         try:
             gradients, values = gradient_fn(tiles)
         except tf.errors.ResourceExhaustedError:
@@ -180,8 +201,10 @@ def tiled_gradient(
             logger.warning("out of memory with %d tiles per batch: retrying with %d", len(chunk), batch_size)
             continue
         for (i, j), gradient in zip(chunk, gradients):
-            weight = grid.wy[i][:, None, None] * grid.wx[j][None, :, None]
-            out[np.ix_(rows[i], cols[j])] += gradient * weight
+            weighted = gradient * grid.wy[i][:, None, None]
+            weighted *= grid.wx[j][None, :, None]
+            for source, target in windows(i, j):
+                out[source] += weighted[target]
         for label, value in values.items():
             sums[label] = sums.get(label, 0.0) + float(np.sum(value, dtype=np.float64))
         done += len(chunk)
