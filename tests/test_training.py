@@ -1,0 +1,345 @@
+"""Tests for tfdream.training and the MIT Indoor 67 example scripts: tiny data, 32x32 inputs, one epoch."""
+
+import csv
+import importlib.util
+import io
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from absl import flags
+from absl.testing import flagsaver
+from PIL import Image
+
+import tfdream
+from tfdream import metadata
+from tfdream.data.mit_indoor67 import mit_indoor67_dataset_builder
+from tfdream.training import architectures, data, evaluate, plots, train
+
+_ROOT = pathlib.Path(__file__).resolve().parents[1]
+_DUMMY_DATA = pathlib.Path(mit_indoor67_dataset_builder.__file__).parent / "dummy_data"
+_CLASSES = ("bar", "kitchen", "office")
+_SIZE = (32, 32)
+
+
+def _images(count: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 (count, 40, 36, 3) images whose mean colour depends on the label, and int labels."""
+    rng = np.random.default_rng(0)
+    labels = np.arange(count) % len(_CLASSES)
+    images = rng.integers(0, 80, (count, 40, 36, 3)) + 80 * labels[:, None, None, None]
+    return images.astype(np.uint8), labels
+
+
+def _dataset(count: int = 8) -> tf.data.Dataset:
+    return tf.data.Dataset.from_tensor_slices(_images(count))
+
+
+def _config(architecture: str = "alexnet", **kwargs) -> train.TrainConfig:
+    defaults = dict(image_size=_SIZE, epochs=1, batch_size=4, warmup_epochs=0, learning_rate=1e-3)
+    return train.TrainConfig(architecture=architecture, **(defaults | kwargs))
+
+
+def _train(out_dir, config: train.TrainConfig, **kwargs) -> pathlib.Path:
+    return train.train(config, out_dir, _dataset(), _dataset(), _CLASSES, split="tiny", verbose=0, **kwargs)
+
+
+class _EpochRecorder(keras.callbacks.Callback):
+    def __init__(self, stop_at: int | None = None):
+        super().__init__()
+        self.epochs, self.stop_at = [], stop_at
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.stop_at:
+            raise KeyboardInterrupt("simulated interruption")
+        self.epochs.append(epoch)
+
+
+# Input pipeline.
+
+
+def test_to_model_input_maps_0_255_to_minus1_1():
+    np.testing.assert_allclose(data.to_model_input(tf.constant([0, 127.5, 255])), [-1, 0, 1])
+
+
+def test_center_crop_covers_then_crops_the_middle():
+    image = np.zeros((40, 80, 3), np.uint8)
+    image[:, 16:64] = 255  # a bright middle
+    crop = data.center_crop(tf.constant(image), (20, 20)).numpy()
+    assert crop.shape == (20, 20, 3) and crop.dtype == np.float32
+    assert crop.min() > 250  # 40x80 -> 20x40 (bright 8:32), whose central columns 10:30 are bright
+
+
+def test_augment_is_a_function_of_the_seed():
+    image = tf.constant(_images(1)[0][0])
+    kwargs = dict(size=_SIZE, min_crop_area=0.25, color_jitter=0.4)
+    first = data.augment(image, tf.constant([1, 2]), **kwargs).numpy()
+    np.testing.assert_array_equal(first, data.augment(image, tf.constant([1, 2]), **kwargs).numpy())
+    assert not np.array_equal(first, data.augment(image, tf.constant([3, 4]), **kwargs).numpy())
+    assert first.shape == (*_SIZE, 3) and 0 <= first.min() and first.max() <= 255
+
+
+def _epoch(batches) -> np.ndarray:
+    return np.concatenate([images.numpy() for images, _ in batches])
+
+
+def test_train_pipeline_is_seeded_and_reshuffles_each_epoch():
+    make = lambda: data.train_pipeline(_dataset(), image_size=_SIZE, batch_size=3, num_classes=3, seed=7)
+    images, labels = next(iter(make()))
+    assert images.shape == (3, *_SIZE, 3) and images.dtype == tf.float32
+    assert -1 <= images.numpy().min() and images.numpy().max() <= 1
+    assert labels.shape == (3, 3) and np.all(labels.numpy().sum(axis=1) == 1)
+    batches = make()
+    first_epoch, second_epoch = _epoch(batches), _epoch(batches)
+    assert first_epoch.shape == (8, *_SIZE, 3)
+    assert not np.array_equal(first_epoch, second_epoch)
+    np.testing.assert_array_equal(first_epoch, _epoch(make()))
+
+
+def test_pipelines_accept_encoded_images():
+    encoded = []
+    for image in _images(4)[0]:
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, "PNG")
+        encoded.append(buffer.getvalue())
+    dataset = tf.data.Dataset.from_tensor_slices((encoded, _images(4)[1]))
+    decoded = data.eval_pipeline(dataset, image_size=_SIZE, batch_size=4, num_classes=3)
+    expected = data.eval_pipeline(_dataset(4), image_size=_SIZE, batch_size=4, num_classes=3)
+    np.testing.assert_allclose(_epoch(decoded), _epoch(expected))
+    assert _epoch(data.train_pipeline(dataset, image_size=_SIZE, batch_size=2, num_classes=3, seed=0)).shape[0] == 4
+
+
+def test_count_without_known_cardinality():
+    assert data.count(_dataset(8)) == 8
+    assert data.count(_dataset(8).filter(lambda image, label: label > 0)) == 5
+
+
+# Configuration and architectures.
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"architecture": "vgg12"}, "architecture"),
+        ({"image_size": (16, 16)}, "image_size"),
+        ({"epochs": 0}, "epochs"),
+        ({"warmup_epochs": 1}, "warmup_epochs"),
+        ({"optimizer": "rmsprop"}, "optimizer"),
+        ({"strategy": "tpu"}, "strategy"),
+        ({"label_smoothing": 1.0}, "label_smoothing"),
+    ],
+)
+def test_train_config_errors_name_the_argument(kwargs, name):
+    with pytest.raises(ValueError) as error:
+        _config(**({"architecture": "vgg11"} | kwargs))
+    assert f"{name}={kwargs[name]!r}" in str(error.value)
+
+
+def test_registry_has_the_study_architectures():
+    assert {"vgg11", "vgg16", "vgg19", "resnet50", "resnet101", "resnet152", "alexnet", "vgg16_bn"} <= set(
+        architectures.ARCHITECTURES
+    )
+
+
+# Every architecture: train, save, reload, metadata, dream.
+
+_PRESET_TO_DREAM = {"vgg": "block2", "res": "stage1", "ale": "conv2"}
+
+
+@pytest.mark.parametrize(
+    "architecture",
+    [
+        "vgg11",
+        "vgg16",
+        "vgg19",
+        "vgg11_bn",
+        "alexnet",
+        pytest.param("resnet50", marks=pytest.mark.large),
+        pytest.param("resnet101", marks=pytest.mark.large),
+        pytest.param("resnet152", marks=pytest.mark.large),
+    ],
+)
+def test_architecture_trains_saves_reloads_and_dreams(tmp_path, architecture):
+    path = _train(tmp_path, _config(architecture))
+    assert path == tmp_path / "model.keras"
+
+    model = keras.saving.load_model(path)
+    assert all(np.isfinite(weights).all() for weights in model.get_weights())
+    # Batch statistics: after two steps the moving ones of deep ResNets are still far from converged.
+    probabilities = model(data.to_model_input(_images(2)[0][:, :32, :32]), training=True).numpy()
+    assert probabilities.shape == (2, 3) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
+
+    meta = metadata.ModelMetadata.load(path)
+    assert (meta.architecture, meta.preprocessing, meta.image_size) == (architecture, "inception", _SIZE)
+    assert meta.class_names == _CLASSES and meta.split == "tiny"
+    assert set(meta.metrics) == {"train_loss", "train_accuracy", "test_loss", "test_accuracy", "epochs"}
+    assert meta.metrics["epochs"] == 1
+    names = {layer.name for layer in model.layers}
+    assert set(meta.layer_presets["all"]) <= names and len(meta.layer_presets["all"]) == 5
+    assert meta.default_layers and set(meta.default_layers) <= names
+
+    preset = _PRESET_TO_DREAM[architecture[:3]]
+    result = tfdream.Dreamer(path, layers=preset).dream(
+        _images(1)[0][0, :32, :32], steps=2, octaves=(0,), tile_size=None, seed=0
+    )
+    assert len(result.history.records) == 2
+    assert set(meta.layer_presets[preset]) <= set(result.history.records[0])
+
+
+def test_presets_follow_the_study_choices():
+    vgg_bn = architectures.get("vgg16_bn")
+    model = vgg_bn.build(3, 0.5)
+    assert vgg_bn.layer_presets(model)["block3"] == ("block3_conv3_relu",)
+    alexnet = architectures.get("alexnet")
+    assert alexnet.default_layers(alexnet.build(3, 0.5)) == ("conv4",)
+
+
+# Resuming, distribution, precision.
+
+
+def test_resume_after_interruption_continues_the_epoch_count(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        _train(tmp_path, _config(epochs=2), callbacks=[_EpochRecorder(stop_at=1)])
+    assert not (tmp_path / "model.keras").exists()
+
+    resumed = _EpochRecorder()
+    path = _train(tmp_path, _config(epochs=2), callbacks=[resumed])
+    assert resumed.epochs == [1]
+    with (tmp_path / "history.csv").open() as file:
+        assert [row["epoch"] for row in csv.DictReader(file)] == ["0", "1"]
+    assert metadata.ModelMetadata.load(path).metrics["epochs"] == 2
+
+    again = _EpochRecorder()
+    _train(tmp_path, _config(epochs=2), callbacks=[again])
+    assert again.epochs == []
+
+
+def test_mixed_precision_saves_a_float32_model(tmp_path):
+    path = _train(tmp_path, _config(mixed_precision=True))
+    assert keras.config.dtype_policy().name == "float32"
+    model = keras.saving.load_model(path)
+    assert {layer.dtype_policy.name for layer in model.layers} == {"float32"}
+
+
+_MIRRORED = """
+import sys
+import numpy as np
+import tensorflow as tf
+
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+import keras
+from tfdream.training import train
+
+class Replicas(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        print("replicas", self.model.distribute_strategy.num_replicas_in_sync)
+
+images = np.random.default_rng(0).integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
+dataset = tf.data.Dataset.from_tensor_slices((images, np.arange(8) % 3))
+config = train.TrainConfig(architecture="alexnet", image_size=(32, 32), epochs=1, batch_size=4,
+                           warmup_epochs=0, strategy="mirrored")
+print(train.train(config, sys.argv[1], dataset, dataset, ["a", "b", "c"], verbose=0, callbacks=[Replicas()]))
+"""
+
+
+def _python(args, **kwargs) -> subprocess.CompletedProcess:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=300, env=env, cwd=_ROOT, **kwargs
+    )
+
+
+def test_mirrored_strategy_over_two_cpu_devices_trains(tmp_path):
+    run = _python(["-c", _MIRRORED, str(tmp_path)])
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "replicas 2" in run.stdout
+    assert (tmp_path / "model.keras").is_file() and (tmp_path / "model.json").is_file()
+
+
+# Evaluation.
+
+
+def test_evaluate_writes_the_report(tmp_path):
+    model_path = _train(tmp_path / "run", _config())
+    out = tmp_path / "eval"
+    metrics = evaluate.evaluate(model_path, _dataset(), out, batch_size=4, embedding_samples=6)
+    assert metrics["num_examples"] == 8 and 0 <= metrics["accuracy"] <= metrics["top5_accuracy"] == 1
+    assert json.loads((out / "metrics.json").read_text()) == metrics
+    for name in ("confusion_matrix.png", "curves.png", "pca.png", "tsne.png"):
+        assert (out / name).stat().st_size > 1000, name
+    with (out / "per_class_accuracy.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert [row["class"] for row in rows] == list(_CLASSES)
+    assert sum(int(row["correct"]) for row in rows) == round(metrics["accuracy"] * 8)
+    assert [int(row["total"]) for row in rows] == [3, 3, 2]
+
+
+def test_evaluate_requires_metadata(tmp_path):
+    architectures.get("alexnet").build(3, 0.5).save(tmp_path / "bare.keras")
+    with pytest.raises(ValueError, match="bare.json"):
+        evaluate.evaluate(tmp_path / "bare.keras", _dataset(), tmp_path / "eval")
+
+
+def test_embeddings_are_skipped_without_scikit_learn(monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    assert evaluate._project(np.random.default_rng(0).normal(size=(6, 4)), seed=0) == {}
+    assert "scikit-learn is not installed" in caplog.text
+
+
+def test_confusion_matrix_counts():
+    matrix = plots.confusion_matrix(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 1]), 3)
+    np.testing.assert_array_equal(matrix, [[1, 1, 0], [0, 1, 0], [0, 1, 0]])
+
+
+# Example scripts, on the committed dummy data.
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, _ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def trained_by_script(tmp_path_factory):
+    """Runs examples/train_mit_indoor.py in-process on dummy_data; returns (data_dir, out_dir)."""
+    root = tmp_path_factory.mktemp("script")
+    script = _load_script("train_mit_indoor")
+    with flagsaver.flagsaver(
+        out_dir=str(root / "run"), data_dir=str(root / "tfds"), manual_dir=str(_DUMMY_DATA),
+        architecture="vgg11_bn", image_size=32, epochs=2, batch_size=4, warmup_epochs=1, verbose=0,
+    ):
+        flags.FLAGS.mark_as_parsed()
+        script.main(["train_mit_indoor"])
+    return root / "tfds", root / "run"
+
+
+def test_train_script_builds_the_dataset_and_trains(trained_by_script):
+    data_dir, out_dir = trained_by_script
+    assert (data_dir / "mit_indoor67" / "1.0.0").is_dir()
+    meta = metadata.ModelMetadata.load(out_dir / "model.keras")
+    assert meta.architecture == "vgg11_bn" and len(meta.class_names) == 67
+    assert meta.split == data.MIT_INDOOR67_SPLIT and meta.metrics["epochs"] == 2
+    config = json.loads((out_dir / "train_config.json").read_text())
+    assert config["warmup_epochs"] == 1 and config["image_size"] == [32, 32]
+    assert list((out_dir / "logs").rglob("events.out.tfevents.*"))
+
+
+def test_evaluate_script_runs_as_a_program(trained_by_script, tmp_path):
+    data_dir, out_dir = trained_by_script
+    run = _python([
+        "examples/evaluate_mit_indoor.py", f"--model={out_dir / 'model.keras'}", f"--data_dir={data_dir}",
+        f"--out_dir={tmp_path}", "--batch_size=2",
+    ])
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert json.loads((tmp_path / "metrics.json").read_text())["num_examples"] == 3
+    with (tmp_path / "per_class_accuracy.csv").open() as file:
+        assert len(list(csv.DictReader(file))) == 67
