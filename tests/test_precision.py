@@ -1,4 +1,4 @@
-"""Precision options: resolving "auto", rebuilding a network under a mixed policy, 16-bit gradients."""
+"""Rebuilding the network: batch norms folded, mixed policies, "auto", 16-bit gradients."""
 
 import keras
 import numpy as np
@@ -46,13 +46,60 @@ def test_resolve():
         precision.resolve("half")
 
 
-def test_float32_keeps_the_model_as_built(extractor):
-    assert precision.with_policy(extractor, "float32") is extractor
+def test_float32_without_batch_norms_keeps_the_model_as_built(extractor):
+    assert precision.rebuild(extractor, "float32") is extractor
+
+
+def _batch_norm_model():
+    """Conv -> BN pairs that fold (plain, scale-free, BN as output) and three that must not."""
+    rng = np.random.default_rng(0)
+    inputs = keras.Input((None, None, 3))
+    a = keras.layers.Conv2D(6, 3, padding="same", use_bias=False, name="a")(inputs)
+    a = keras.layers.BatchNormalization(name="a_bn")(a)
+    a = keras.layers.Activation("relu", name="a_relu")(a)
+    b = keras.layers.Conv2D(6, 3, padding="same", name="b")(a)
+    b = keras.layers.BatchNormalization(scale=False, name="b_bn")(b)
+    shared = keras.layers.Conv2D(6, 1, name="shared")(b)  # also read by `side`: must stay
+    c = keras.layers.BatchNormalization(name="c_bn")(shared)
+    side = keras.layers.Conv2D(6, 1, name="side")(shared)
+    active = keras.layers.Conv2D(6, 1, activation="relu", name="active")(c)  # activation before the BN
+    d = keras.layers.BatchNormalization(name="d_bn")(active)
+    out = keras.layers.Conv2D(4, 1, name="out")(keras.layers.Concatenate(name="cat")([d, side]))
+    e = keras.layers.BatchNormalization(name="e_bn")(out)  # an output: folds, the output is the same
+    model = keras.Model(inputs, {"e": e, "out": out, "d": d})
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.moving_mean.assign(rng.normal(0, 0.5, 6 if layer.name != "e_bn" else 4))
+            layer.moving_variance.assign(rng.uniform(0.3, 2.0, 6 if layer.name != "e_bn" else 4))
+            if layer.scale:
+                layer.gamma.assign(rng.uniform(0.5, 1.5, layer.gamma.shape))
+            layer.beta.assign(rng.normal(0, 0.3, layer.beta.shape))
+    return model
+
+
+def test_batch_norms_fold_only_into_a_linear_conv_they_alone_read():
+    model = _batch_norm_model()
+    assert precision.foldable_batch_norms(model) == {"a_bn": "a", "b_bn": "b"}
+    assert precision.foldable_batch_norms(keras.Sequential([keras.layers.Conv2D(2, 1)])) == {}
+
+
+def test_folded_model_computes_the_same_function():
+    model = _batch_norm_model()
+    model = keras.Model(model.inputs, {"e": model.get_layer("e_bn").output, "d": model.get_layer("d_bn").output})
+    assert precision.foldable_batch_norms(model) == {"a_bn": "a", "b_bn": "b", "e_bn": "out"}
+    folded = precision.rebuild(model, "float32")
+    assert isinstance(folded.get_layer("a_bn"), precision.FoldedAway) and folded.get_layer("a").use_bias
+    assert isinstance(folded.get_layer("c_bn"), keras.layers.BatchNormalization)
+    x = tf.constant(np.random.default_rng(1).normal(size=(2, 12, 10, 3)), tf.float32)
+    expected, actual = model(x, training=False), folded(x, training=False)
+    for name in expected:
+        np.testing.assert_allclose(actual[name], expected[name], rtol=1e-4, atol=1e-5)
+    assert len(folded.weights) < len(model.weights)
 
 
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
 def test_rebuilt_model_computes_in_16_bits_keeps_float32_weights_and_no_global_state(extractor, policy):
-    clone = precision.with_policy(extractor, policy)
+    clone = precision.rebuild(extractor, policy)
     assert keras.config.dtype_policy().name == "float32"
     assert all(layer.dtype_policy.name == "float32" for layer in extractor.layers)
     convs = [layer for layer in clone.layers if not isinstance(layer, keras.layers.InputLayer)]
@@ -68,7 +115,7 @@ def test_nested_models_are_rebuilt_too():
     inner = keras.Sequential([keras.layers.Conv2D(4, 3, padding="same", name="inner_conv")], name="block")
     inputs = keras.Input((None, None, 3))
     outer = keras.Model(inputs, keras.layers.Conv2D(2, 1, name="head")(inner(inputs)))
-    clone = precision.with_policy(outer, "mixed_bfloat16")
+    clone = precision.rebuild(outer, "mixed_bfloat16")
     assert clone.get_layer("block").get_layer("inner_conv").dtype_policy.name == "mixed_bfloat16"
     assert clone(tf.zeros([1, 8, 8, 3])).dtype == "bfloat16"
 

@@ -29,7 +29,7 @@ def make_gradient_fn(
         extractor: Model from (n, h, w, 3) in model space to `{layer: activation}`.
         objective: What to maximize.
         jit_compile: Compile with XLA.
-        precision: One of `precision.PRECISIONS`: the network is rebuilt to compute in it.
+        precision: One of `precision.PRECISIONS`; the network is rebuilt to compute in it, batch norms folded.
         strategy: Spread each batch of tiles over this strategy's replicas (see `tfdream.distribute`).
 
     Returns:
@@ -37,7 +37,7 @@ def make_gradient_fn(
         scalar, 0 for none). It returns each tile's gradient of its own objective (float32, same shape as
         `tiles`; tiles never see each other) and every term's value per tile (float32 (n,)).
     """
-    model = precision_lib.with_policy(extractor, precision)
+    model = precision_lib.rebuild(extractor, precision)
     if strategy is not None:
         model = distribute.mirror(model, strategy)
 
