@@ -219,6 +219,14 @@ def test_resume_after_interruption_continues_the_epoch_count(tmp_path):
     assert again.epochs == []
 
 
+def test_training_without_test_data(tmp_path):
+    path = train.train(_config(), tmp_path, _dataset(), None, _CLASSES, verbose=0)
+    assert set(metadata.ModelMetadata.load(path).metrics) == {"train_loss", "train_accuracy", "epochs"}
+    history = train.read_history(tmp_path / "history.csv")
+    assert np.isnan(history["val_accuracy"]).all() and np.isfinite(history["accuracy"]).all()
+    assert plots.plot_curves(history, tmp_path / "curves.png").stat().st_size > 1000
+
+
 def test_mixed_precision_saves_a_float32_model(tmp_path):
     path = _train(tmp_path, _config(mixed_precision=True))
     assert keras.config.dtype_policy().name == "float32"

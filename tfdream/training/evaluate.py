@@ -23,6 +23,7 @@ import tensorflow as tf
 from tfdream import metadata as metadata_lib
 from tfdream.training import data
 from tfdream.training import plots
+from tfdream.training import train
 
 _LOG = logging.getLogger(__name__)
 _TITLES = {"pca": "PCA", "tsne": "t-SNE"}
@@ -119,7 +120,7 @@ def evaluate(
 
     history_csv = pathlib.Path(model_path).parent / "history.csv"
     if history_csv.is_file():
-        plots.plot_curves(plots.read_history(history_csv), out / "curves.png")
+        plots.plot_curves(train.read_history(history_csv), out / "curves.png")
     else:
         _LOG.warning("No training history at %s: skipping curves.png", history_csv)
 

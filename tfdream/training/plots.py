@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import pathlib
 from collections.abc import Sequence
@@ -41,20 +40,18 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], path: 
     return history.save_figure(ax.figure, path, overwrite=True)
 
 
-def read_history(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Reads the per-epoch `history.csv` written during training into {column: float64 values}."""
-    with pathlib.Path(path).open(newline="") as file:
-        rows = list(csv.DictReader(file))
-    return {key: np.array([float(row[key]) for row in rows]) for key in (rows[0] if rows else {})}
-
-
 def plot_curves(epochs: dict[str, np.ndarray], path: str | os.PathLike) -> pathlib.Path:
-    """Saves train/test accuracy and loss against the epoch (from `read_history`) side by side."""
+    """Saves train/test accuracy and loss against the epoch side by side.
+
+    Args:
+        epochs: {column: values (epochs,)} as returned by `tfdream.training.train.read_history`.
+        path: Image file to write.
+    """
     axes = figure.Figure(figsize=(10, 4), layout="constrained").subplots(1, 2)
     epoch = epochs["epoch"] + 1
     for ax, metric in zip(axes, ("accuracy", "loss")):
         for key, label in ((metric, "train"), (f"val_{metric}", "test")):
-            if key in epochs:
+            if key in epochs and np.isfinite(epochs[key]).any():
                 ax.plot(epoch, epochs[key], marker="." if len(epoch) < 30 else None, label=label)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)

@@ -21,6 +21,7 @@ import pathlib
 from collections.abc import Sequence
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfdream import metadata as metadata_lib
@@ -152,16 +153,33 @@ def _build(config: TrainConfig, num_classes: int, steps_per_epoch: int | None) -
         keras.config.set_dtype_policy(previous)
 
 
-def _last_epoch(history_csv: pathlib.Path) -> dict[str, float]:
-    with history_csv.open(newline="") as file:
+def read_history(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Reads the per-epoch history.csv written by `train`.
+
+    Returns:
+        {column: float64 (epochs,)}, columns "epoch" (from 0), "loss", "accuracy", "val_loss" and
+        "val_accuracy"; NaN where a value is missing ("NA" when there was no test data) or not finite.
+    """
+    with pathlib.Path(path).open(newline="") as file:
         rows = list(csv.DictReader(file))
-    if not rows:
+
+    def number(text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            return math.nan
+
+    return {key: np.array([number(row[key]) for row in rows]) for key in (rows[0] if rows else {})}
+
+
+def _final_metrics(history: dict[str, np.ndarray]) -> dict[str, float]:
+    """The last epoch's finite metrics, renamed for the metadata, plus the number of epochs."""
+    if not history or not len(history["epoch"]):
         return {}
-    last = rows[-1]
     names = {"loss": "train_loss", "accuracy": "train_accuracy", "val_loss": "test_loss",
              "val_accuracy": "test_accuracy"}
-    metrics = {names[k]: float(v) for k, v in last.items() if k in names}
-    return metrics | {"epochs": float(last["epoch"]) + 1}
+    metrics = {names[k]: float(v[-1]) for k, v in history.items() if k in names and np.isfinite(v[-1])}
+    return metrics | {"epochs": float(history["epoch"][-1] + 1)}
 
 
 def train(
@@ -248,7 +266,7 @@ def train(
         default_layers=arch.default_layers(export),
         layer_presets=arch.layer_presets(export),
         split=split,
-        metrics=_last_epoch(history_csv) if history_csv.is_file() else {},
+        metrics=_final_metrics(read_history(history_csv)) if history_csv.is_file() else {},
     ).save(model_path)
     _LOG.info("Saved %s", model_path)
     return model_path
