@@ -102,7 +102,7 @@ class Dreamer:
             self.extractor, self.objective, jit_compile=jit_compile, precision=self.precision, strategy=strategy
         )
         self._config = {
-            "model": str(model) if not isinstance(model, keras.Model) else model.name,
+            "model": _model_reference(model),
             "weights": None if weights is None else str(weights),
             "preprocessing": self.loaded.preprocessing.name,
             "terms": [dataclasses.asdict(term) for term in self.objective.terms],
@@ -266,6 +266,13 @@ class Dreamer:
                 for callback in callbacks:
                     callback.on_octave_end(index, octave_image)
         return image, False
+
+
+def _model_reference(model: str | os.PathLike | keras.Model) -> str:
+    """How `get_config` records a model: its name, a saved model's absolute path, or a keras.Model's name."""
+    if isinstance(model, keras.Model):
+        return model.name
+    return model if model in models.MODELS else str(pathlib.Path(model).resolve())
 
 
 def _in_bands(convert, array: np.ndarray, dtype, rows: int = 256) -> np.ndarray:
