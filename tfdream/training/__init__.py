@@ -2,7 +2,7 @@
 
     from tfdream.training import data, evaluate, train
 
-    train_data, class_names = data.load_mit_indoor67("train", manual_dir="~/mit_indoor67")
+    train_data, class_names = data.load_mit_indoor67("train", manual_dir="/data/mit_indoor67")
     test_data, _ = data.load_mit_indoor67("test")
     model_path = train.train(train.TrainConfig(architecture="vgg11_bn"), "runs/vgg11_bn",
                              train_data, test_data, class_names, split=data.MIT_INDOOR67_SPLIT)
