@@ -60,6 +60,11 @@ class _EpochRecorder(keras.callbacks.Callback):
         self.epochs.append(epoch)
 
 
+class _FinalWeights(keras.callbacks.Callback):
+    def on_train_end(self, logs=None):
+        self.weights = self.model.get_weights()
+
+
 # Input pipeline.
 
 
@@ -162,11 +167,16 @@ def test_registry_has_the_study_architectures():
     ],
 )
 def test_architecture_trains_saves_reloads_and_dreams(tmp_path, architecture):
-    path = _train(tmp_path, _config(architecture))
+    trained = _FinalWeights()
+    path = _train(tmp_path, _config(architecture), callbacks=[trained])
     assert path == tmp_path / "model.keras"
 
     model = keras.saving.load_model(path)
-    assert all(np.isfinite(weights).all() for weights in model.get_weights())
+    reloaded = model.get_weights()
+    assert len(reloaded) == len(trained.weights)
+    for saved, final in zip(reloaded, trained.weights):
+        np.testing.assert_array_equal(saved, final)
+    assert all(np.isfinite(weights).all() for weights in reloaded)
     # Batch statistics: after two steps the moving ones of deep ResNets are still far from converged.
     probabilities = model(data.to_model_input(_images(2)[0][:, :32, :32]), training=True).numpy()
     assert probabilities.shape == (2, 3) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
