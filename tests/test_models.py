@@ -129,3 +129,15 @@ def test_hed_only_for_vgg16():
 @pytest.mark.parametrize("name", sorted(models.MODELS))
 def test_imagenet_weights_download(name):
     Dreamer(name, weights="imagenet")
+
+
+def test_saved_model_min_size_comes_from_metadata(tmp_path, tiny_image):
+    from tfdream import metadata
+
+    path = tmp_path / "tiny.keras"
+    testing.tiny_model().save(path)
+    metadata.ModelMetadata("tiny", "inception", (32, 32), default_layers=("conv3",), min_size=40).save(path)
+    dreamer = Dreamer(path)
+    assert dreamer.min_size == 40 and metadata.ModelMetadata.load(path).min_size == 40
+    with pytest.raises(ValueError, match=r"tile_size must be >= 40"):
+        dreamer.dream(tiny_image, tile_size=32)

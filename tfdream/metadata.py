@@ -50,6 +50,7 @@ class ModelMetadata:
         layer_presets: Preset name -> layer names, e.g. "block4" -> ("block4_conv3",).
         split: How the training and test data were split, in words.
         metrics: Final metrics, e.g. {"test_accuracy": 0.5}.
+        min_size: Smallest input height/width the network accepts (octaves and tiles below it are refused).
     """
 
     architecture: str
@@ -60,6 +61,7 @@ class ModelMetadata:
     layer_presets: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     split: str = ""
     metrics: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    min_size: int = 1
 
     def __post_init__(self):
         for name in ("architecture", "preprocessing"):
@@ -69,6 +71,8 @@ class ModelMetadata:
         size = tuple(self.image_size)
         if len(size) != 2 or not all(isinstance(s, int) and s > 0 for s in size):
             raise ValueError(f"image_size must be two positive ints. Received: image_size={self.image_size!r}")
+        if not isinstance(self.min_size, int) or isinstance(self.min_size, bool) or self.min_size < 1:
+            raise ValueError(f"min_size must be an int >= 1. Received: min_size={self.min_size!r}")
         # Normalize containers so that a loaded instance equals the one that was saved.
         object.__setattr__(self, "image_size", size)
         object.__setattr__(self, "class_names", tuple(str(c) for c in self.class_names))

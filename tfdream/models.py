@@ -223,7 +223,7 @@ def _load_saved_model(path: pathlib.Path, preprocessing, min_size) -> LoadedMode
         chosen,
         tuple(meta.default_layers) if meta else (),
         {k: tuple(v) for k, v in meta.layer_presets.items()} if meta else {},
-        min_size or 1,
+        min_size or (meta.min_size if meta else 1),
         path.stem,
     )
 

@@ -267,6 +267,7 @@ def train(
         layer_presets=arch.layer_presets(export),
         split=split,
         metrics=_final_metrics(read_history(history_csv)) if history_csv.is_file() else {},
+        min_size=arch.min_size,
     ).save(model_path)
     _LOG.info("Saved %s", model_path)
     return model_path
