@@ -21,16 +21,6 @@ FLAGFILES = pathlib.Path(__file__).parents[1] / "examples" / "flagfiles"
 QUICK = ("--steps=2", "--octaves=-1,0", "--seed=0", "--noprogress")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _release_cli_flags():
-    """tfdream.cli defines its flags in absl's global FLAGS: free their names for scripts other tests load."""
-    yield
-    for flag in flags.FLAGS.get_flags_for_module(cli.__name__):
-        delattr(flags.FLAGS, flag.name)
-    del sys.modules[cli.__name__]
-    delattr(sys.modules["tfdream"], "cli")  # a later `from tfdream import cli` then imports it afresh
-
-
 def tfdream(*args) -> int:
     """Runs `tfdream ARGS` in this process (flags restored afterwards); returns the exit status."""
     with flagsaver.flagsaver(), pytest.raises(SystemExit) as exit_info:
