@@ -150,3 +150,16 @@ def test_dreamer_records_the_resolved_precision_and_rebuilds_from_config(saved_t
     assert np.abs(mixed - exact).mean() < 1.0
     with pytest.raises(ValueError, match=r"Received: precision='float64'"):
         Dreamer(saved_tiny_model, precision="float64")
+
+
+@pytest.mark.parametrize("policy", ["float32", "mixed_bfloat16"])
+def test_lambda_layers_are_shared_not_rebuilt(policy):
+    inputs = keras.Input((None, None, 3))
+    conv = keras.layers.Conv2D(4, 3, padding="same", name="conv")(inputs)
+    norm = keras.layers.BatchNormalization(name="norm")(conv)
+    doubled = keras.layers.Lambda(lambda x: 2.0 * x, name="double")(norm)
+    model = keras.Model(inputs, doubled)
+    rebuilt = precision.rebuild(model, policy)
+    assert rebuilt.get_layer("double") is model.get_layer("double")
+    x = tf.ones([1, 8, 8, 3])
+    np.testing.assert_allclose(tf.cast(rebuilt(x), tf.float32), model(x), rtol=2e-2, atol=1e-2)

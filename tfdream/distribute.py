@@ -1,27 +1,19 @@
 """Spreading each batch of tiles over the replicas of a `tf.distribute.Strategy` (e.g. several GPUs).
 
 The batch is cut into equal contiguous shares, one per replica (padded with copies of its first tile when
-the count does not divide, as a network may fail on an empty batch; the copies' results are dropped); each
-replica runs the tile-gradient function on its share with its own copy of the network, and the results are
-concatenated back in tile order, so the output equals one device's up to floating-point rounding.
-`DreamConfig.batch_pixels` stays the budget of one device: with N replicas the dreamer sends N times as many
-tiles per call. Each replica reads its share from the whole batch (a few megabytes of tiles).
+the count does not divide, as a network may fail on an empty batch; the copies' results are dropped). Each
+replica runs the tile-gradient function on its share with its own copy of the network (made in the
+strategy's scope by `precision.rebuild`), and the results are concatenated back in tile order, so the
+output equals one device's up to floating-point rounding. `DreamConfig.batch_pixels` stays the budget of
+one device: with N replicas the dreamer sends N times as many tiles per call. Each replica reads its share
+from the whole batch (a few megabytes of tiles).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import keras
 import tensorflow as tf
-
-
-def mirror(model: keras.Model, strategy: tf.distribute.Strategy) -> keras.Model:
-    """A copy of `model` (same layers, dtype policies and weights) with its variables on every replica."""
-    with strategy.scope():
-        clone = keras.models.clone_model(model)
-    clone.set_weights(model.get_weights())
-    return clone
 
 
 def spread(

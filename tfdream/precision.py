@@ -9,7 +9,9 @@ same function:
 * Under a mixed policy every layer computes in 16 bits and keeps its variables in float32; tiles enter and
   gradients leave the network in float32, and the image, the gradient accumulator and the ascent stay
   float32. A Keras 3 model's dtype policy is fixed when its layers are built, so the network is rebuilt
-  layer by layer under the policy: no global Keras setting is touched.
+  layer by layer under the policy: no global Keras setting is touched. `Lambda` layers (which cannot be
+  rebuilt from their config safely, and hold no weights) are shared as they are.
+* Given a `tf.distribute.Strategy`, the copy is made in its scope, so its variables live on every replica.
 
 "auto" picks mixed bfloat16 on processors with native bfloat16 arithmetic (x86 AVX-512 BF16 or AMX), where
 it was measured faster at an invisible cost to the image (see `benchmarks/README.md`), and float32 anywhere
@@ -18,6 +20,7 @@ else, GPUs included: the 16-bit paths on GPUs are options whose speed was not me
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 from collections import Counter
 from collections.abc import Iterator
@@ -115,25 +118,31 @@ def _folded_weights(conv: keras.layers.Conv2D, norm: keras.layers.BatchNormaliza
     return [(kernel * scale).astype(np.float32), bias.astype(np.float32)]
 
 
-def rebuild(model: keras.Model, precision: str) -> keras.Model:
+def rebuild(
+    model: keras.Model, precision: str, strategy: tf.distribute.Strategy | None = None
+) -> keras.Model:
     """`model` rebuilt for dreaming: foldable batch norms folded, every layer computing under `precision`.
 
     Args:
         model: A functional or sequential `keras.Model`; nested models' layers get the policy too.
         precision: One of `PRECISIONS`.
+        strategy: Make the copy's variables in this strategy's scope (mirrored on its replicas).
 
     Returns:
         A model with the same inputs and outputs computing the same function in inference mode; float32
-        inputs are cast by each layer. `model` itself when there is nothing to change (float32, no pairs).
+        inputs are cast by each layer. `model` itself when there is nothing to change (float32, no pairs,
+        no strategy).
     """
     precision = resolve(precision)
     pairs = foldable_batch_norms(model)
-    if precision == "float32" and not pairs:
+    if precision == "float32" and not pairs and strategy is None:
         return model
     policy = keras.DTypePolicy(precision)
     folded_convs = set(pairs.values())
 
     def rebuild_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
+        if isinstance(layer, keras.layers.Lambda):
+            return layer
         if layer.name in pairs:
             return FoldedAway(name=layer.name, dtype=policy)
         config = layer.get_config()
@@ -143,7 +152,8 @@ def rebuild(model: keras.Model, precision: str) -> keras.Model:
             config["use_bias"] = True
         return layer.__class__.from_config(config)
 
-    clone = keras.models.clone_model(model, clone_function=rebuild_layer, recursive=True)
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        clone = keras.models.clone_model(model, clone_function=rebuild_layer, recursive=True)
     convs_to_norms = {conv: norm for norm, conv in pairs.items()}
     for layer in model.layers:
         if not layer.weights:

@@ -37,9 +37,7 @@ def make_gradient_fn(
         scalar, 0 for none). It returns each tile's gradient of its own objective (float32, same shape as
         `tiles`; tiles never see each other) and every term's value per tile (float32 (n,)).
     """
-    model = precision_lib.rebuild(extractor, precision)
-    if strategy is not None:
-        model = distribute.mirror(model, strategy)
+    model = precision_lib.rebuild(extractor, precision, strategy)
 
     def tile_gradients(tiles, sigma):
         # The objective is a mean, so its gradient per pixel shrinks with the tile's area: scaling the loss by
