@@ -83,7 +83,7 @@ class Dreamer:
         preprocessing: str | models.Preprocessing | None = None,
         min_size: int | None = None,
         jit_compile: bool = False,
-        precision: str = "float32",
+        precision: str = "auto",
         strategy: tf.distribute.Strategy | None = None,
     ):
         if loss not in objectives.REDUCTIONS:
