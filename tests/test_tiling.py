@@ -182,3 +182,9 @@ def test_out_of_memory_with_one_tile_per_batch_is_raised():
     image = _image(20, 20)
     with pytest.raises(tf.errors.ResourceExhaustedError):
         tiling.tiled_gradient(image, no_memory, tiling.make_grid((20, 20), 10), (0, 0), 1, np.empty_like(image))
+
+
+def test_tiles_never_shrink_below_the_smallest_network_input():
+    assert tiling.make_grid((60, 80), 40, 4).tile == (32, 30)
+    grid = tiling.make_grid((60, 80), 40, 4, min_tile=40)
+    assert grid.tile == (40, 40) and grid.ys == (0, 20) and grid.xs == (0, 20, 40)

@@ -1,16 +1,18 @@
 """Tiled gradients with a random roll: bounded memory, full coverage, no seams, flat cost per pixel.
 
 The image is never rolled in memory. A roll `(dy, dx)` only changes which pixels a tile reads: a tile at
-`(y0, x0)` in rolled coordinates reads rows `(y0 + i - dy) % H` and columns `(x0 + j - dx) % W` of the image.
-Tiles have equal size, so they go through the network in batches; each tile's gradient is taken against the
-tile alone (never against the whole image). The grid uses the fewest tiles of at most `tile_size` that cover
-the image with neighbours sharing at least `overlap` pixels, shrinks them evenly so no work is wasted, and
-spreads them from edge to edge; overlapping gradients are blended with linear ramps whose weights sum to one
-at every pixel.
+`(y0, x0)` in rolled coordinates reads rows `(y0 + i - dy) % H` and columns `(x0 + j - dx) % W` of the image,
+copied with plain slices (two per axis where the tile wraps). Tiles have equal size, so they go through the
+network in batches; each tile's gradient is taken against the tile alone (never against the whole image).
+The grid uses the fewest tiles of at most `tile_size` that cover the image with neighbours sharing at least
+`overlap` pixels, shrinks them evenly so no work is wasted (the work per pixel is the same at every image
+size), and spreads them from edge to edge; overlapping gradients are blended with linear ramps whose
+weights sum to one at every pixel.
 
-Memory: the full-image arrays alive during a step are the image and the gradient accumulator (both float32
-H x W x 3, the caller's); per batch, only the tiles, their gradients and the network's activations for that
-batch (bounded by the caller's batch size) are added. Nothing the size of the image is made per tile.
+Memory: two full-image arrays are alive during a step, both float32 H x W x 3 and both the caller's: the
+image and the gradient accumulator (`Dreamer` keeps a third, the preprocessed original, only when detail
+reinjection needs it). Per batch, only the tiles, their gradients and the network's activations for that
+batch (bounded by the caller's batch size) are added; nothing the size of the image is made per tile.
 """
 
 from __future__ import annotations
