@@ -28,7 +28,8 @@ class DreamConfig:
             that is the step in model units; Caffe-style models scale it to their 255-wide range).
         octaves: Octave numbers; octave n dreams at `octave_scale ** n` times the input size, in this order.
         octave_scale: Size ratio between consecutive octaves, > 1.
-        tile_size: Tile side in pixels, or None to take each gradient over the whole image at once.
+        tile_size: Largest tile side in pixels (tiles are shrunk evenly to cover the image with the least
+            work, see `tiling.tile_length`), or None to take each gradient over the whole image at once.
         overlap: Pixels neighbouring tiles share and blend over, to hide tile borders (0 for none); None
             picks `tile_size // 16` (32 for 512-pixel tiles).
         random_roll: Shift the tile grid randomly every step (hides borders, needs no overlap).
@@ -36,8 +37,8 @@ class DreamConfig:
         smoothing: Strength of the Gaussian blur cascade applied to gradients (0 disables; ~0.5 is subtle).
         normalization: Divide the gradient by its "std" or by its "mean" absolute value.
         seed: Seed of the roll offsets and of starting noise; None draws one (recorded in the result).
-        batch_pixels: Memory budget for one network call, in input pixels: tiles per batch =
-            batch_pixels // tile pixels (at least 1).
+        batch_pixels: Memory budget for one network call on one device, in input pixels: tiles per batch =
+            batch_pixels // tile pixels (at least 1), times the replicas of a `Dreamer(strategy=...)`.
     """
 
     steps: int = 50
