@@ -1,0 +1,180 @@
+"""Seconds per step and peak memory of tfdream's tiling against the TensorFlow tutorial's, from 1 to 64 MP.
+
+    python benchmarks/tiling_benchmark.py                           # 1, 4, 16 and 64 MP, every mode
+    python benchmarks/tiling_benchmark.py --sizes=1,4 --modes=tfdream,naive --steps=2
+
+Modes (same image, layers, tile size, random roll and full coverage; one octave):
+  tfdream          `Dreamer.dream` end to end with its defaults (precision "auto", overlap tile_size // 16).
+  tfdream_float32  the same in float32, to separate the arithmetic from the tiling.
+  naive            the tutorial's `TiledGradients`, restated with full coverage: roll the whole image, then for
+                   every tile take the gradient of the tile's loss against the whole rolled image (float32).
+
+Each (mode, size) runs in a fresh process, so its peak resident memory (VmHWM) is its own. The first step of
+each run (tracing) is not timed. Sizes are square: N MP is (1024 sqrt N)^2 pixels. Weights are random
+(`weights=None`): timings and memory do not depend on weight values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+import subprocess
+import sys
+import time
+
+from absl import app
+from absl import flags
+from absl import logging
+
+_SIZES = flags.DEFINE_list("sizes", ["1", "4", "16", "64"], "Image sizes in megapixels (square images).")
+_MODES = flags.DEFINE_list("modes", ["tfdream", "tfdream_float32", "naive"], "Modes to run (see module doc).")
+_STEPS = flags.DEFINE_integer("steps", 2, "Timed steps per run, after one untimed warm-up step.")
+_MODEL = flags.DEFINE_string("model", "inception_v3", "Named model.")
+_LAYERS = flags.DEFINE_list("layers", ["mixed3", "mixed5"], "Layers to dream.")
+_TILE_SIZE = flags.DEFINE_integer("tile_size", 512, "Tile size.")
+_JSON = flags.DEFINE_string("json", None, "Also write the results to this JSON file.")
+_CASE = flags.DEFINE_string("case", None, "Internal: run one MODE:MEGAPIXELS case and print its result.")
+
+_RESULT = "RESULT "
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident memory (VmHWM), in bytes."""
+    for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("VmHWM not found in /proc/self/status")
+
+
+def side_of(megapixels: float) -> int:
+    return round(1024 * math.sqrt(megapixels))
+
+
+def _noise(side: int):
+    import numpy as np  # pylint: disable=import-outside-toplevel
+
+    return np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
+
+
+def run_tfdream(side: int, precision: str) -> dict:
+    """Times `Dreamer.dream` on a `side`^2 image; per-step times come from a callback."""
+    import tfdream  # pylint: disable=import-outside-toplevel
+
+    class StepTimer(tfdream.Callback):
+        def __init__(self):
+            self.times = []
+
+        def on_step(self, record):
+            self.times.append(time.perf_counter())
+
+    dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=None, precision=precision)
+    timer = StepTimer()
+    result = dreamer.dream(_noise(side), steps=_STEPS.value + 1, octaves=(0,), tile_size=_TILE_SIZE.value, seed=0,
+                           callbacks=[timer])
+    seconds = (timer.times[-1] - timer.times[0]) / _STEPS.value
+    return {"seconds_per_step": seconds, "precision": dreamer.precision, "overlap": result.config.tile_overlap}
+
+
+def run_naive(side: int) -> dict:
+    """Times the tutorial's tiling: every tile's gradient is taken against the whole rolled image."""
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    from tfdream import models, objectives, tiling  # pylint: disable=import-outside-toplevel
+
+    loaded = models.load_model(_MODEL.value, weights=None)
+    objective = objectives.from_layers(_LAYERS.value)
+    extractor = models.feature_extractor(loaded.model, objective.layers)
+    tile = _TILE_SIZE.value
+    starts = tf.constant(tiling.tile_starts(side, tile), tf.int32)  # full coverage: last tile ends at the edge
+
+    @tf.function(input_signature=(
+        tf.TensorSpec([None, None, 3], tf.float32),
+        tf.TensorSpec([2], tf.int32),
+        tf.TensorSpec([None], tf.int32),
+        tf.TensorSpec([None], tf.int32),
+    ))
+    def tiled_gradients(image, shift, ys, xs):
+        rolled = tf.roll(image, shift=shift, axis=[0, 1])
+        gradients = tf.zeros_like(rolled)
+        for x in xs:
+            for y in ys:
+                with tf.GradientTape() as tape:
+                    tape.watch(rolled)
+                    image_tile = rolled[y : y + tile, x : x + tile]
+                    loss, _ = objective(extractor(image_tile[tf.newaxis], training=False))
+                gradients = gradients + tape.gradient(loss, rolled)
+        gradients = tf.roll(gradients, shift=-shift, axis=[0, 1])
+        return gradients / (tf.math.reduce_std(gradients) + 1e-8)
+
+    image = loaded.preprocessing.preprocess(tf.cast(_noise(side), tf.float32))
+    low, high = loaded.preprocessing.value_range
+    tf.random.set_seed(0)
+    times = []
+    for _ in range(_STEPS.value + 1):
+        shift = tf.random.uniform([2], -tile, tile, dtype=tf.int32)
+        gradients = tiled_gradients(image, shift, starts, starts)
+        image = tf.clip_by_value(image + gradients * 0.01, low, high)
+        image.numpy()  # wait for the step to finish
+        times.append(time.perf_counter())
+    return {"seconds_per_step": (times[-1] - times[0]) / _STEPS.value, "precision": "float32", "overlap": 0}
+
+
+def run_case(case: str) -> dict:
+    mode, megapixels = case.split(":")
+    side = side_of(float(megapixels))
+    if mode == "naive":
+        result = run_naive(side)
+    elif mode in ("tfdream", "tfdream_float32"):
+        result = run_tfdream(side, "auto" if mode == "tfdream" else "float32")
+    else:
+        raise ValueError(f"mode must be tfdream, tfdream_float32 or naive. Received: mode={mode!r}")
+    megapixel_steps = side * side / 2**20
+    return dict(result, mode=mode, megapixels=float(megapixels), side=side,
+                seconds_per_megapixel_step=result["seconds_per_step"] / megapixel_steps,
+                peak_rss_gb=peak_rss_bytes() / 2**30)
+
+
+def spawn(case: str) -> dict:
+    """Runs one case in a fresh process and returns its result."""
+    forwarded = [flag.serialize() for flag in (_STEPS, _MODEL, _LAYERS, _TILE_SIZE)]
+    done = subprocess.run([sys.executable, __file__, f"--case={case}", *forwarded], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"case {case} failed:\n{done.stderr[-4000:]}")
+    line = next(line for line in reversed(done.stdout.splitlines()) if line.startswith(_RESULT))
+    return json.loads(line[len(_RESULT):])
+
+
+def table(results: list[dict]) -> str:
+    naive = {r["megapixels"]: r["seconds_per_step"] for r in results if r["mode"] == "naive"}
+    rows = ["| MP | side | mode | precision | overlap | s/step | s/MP-step | peak RSS GB | time vs naive |",
+            "|---:|---:|---|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        ratio = r["seconds_per_step"] / naive[r["megapixels"]] if r["megapixels"] in naive else float("nan")
+        rows.append(f"| {r['megapixels']:g} | {r['side']} | {r['mode']} | {r['precision']} | {r['overlap']} "
+                    f"| {r['seconds_per_step']:.2f} | {r['seconds_per_megapixel_step']:.3f} | {r['peak_rss_gb']:.2f} "
+                    f"| {ratio:.2f} |")
+    for mode in dict.fromkeys(r["mode"] for r in results):
+        per_mp = [r["seconds_per_megapixel_step"] for r in results if r["mode"] == mode]
+        rows.append(f"\n{mode}: s/MP-step max/min over sizes = {max(per_mp) / min(per_mp):.3f}")
+    return "\n".join(rows)
+
+
+def main(argv):
+    del argv
+    if _CASE.value:
+        print(_RESULT + json.dumps(run_case(_CASE.value)), flush=True)
+        return
+    results = []
+    for megapixels in _SIZES.value:
+        for mode in _MODES.value:
+            logging.info("running %s at %s MP", mode, megapixels)
+            results.append(spawn(f"{mode}:{megapixels}"))
+            logging.info("%s", results[-1])
+    print(table(results))
+    if _JSON.value:
+        pathlib.Path(_JSON.value).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    app.run(main)
