@@ -32,7 +32,8 @@ _TILE_SIZE = flags.DEFINE_integer("tile_size", 512, "Tile size.")
 _STEPS = flags.DEFINE_integer("steps", 20, "Steps per octave.")
 _OCTAVES = flags.DEFINE_list("octaves", ["-1", "0"], "Octaves.")
 _PRECISIONS = flags.DEFINE_list("precisions", ["float32", "mixed_bfloat16"],
-                                "Precisions, float32 first (mixed_float16 runs on CPU, slowly).")
+                                "Precisions, float32 first (mixed_float16 runs on CPU, slowly); a '+xla' suffix "
+                                "compiles with XLA (jit_compile=True).")
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Also save every dream here as PNG, to look at.")
 
 
@@ -63,14 +64,15 @@ def main(argv):
     runs.append(("float32, input +-1 level", np.clip(photo + noise, 0, 255).astype(np.uint8)))
     reference = seconds_reference = None
     for label, source in runs:
-        precision = label.split(",")[0]
-        dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=_WEIGHTS.value, precision=precision)
+        precision, _, xla = label.split(",")[0].partition("+")
+        dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=_WEIGHTS.value, precision=precision,
+                                  jit_compile=xla == "xla")
         dreamer.dream(source, config=dataclasses.replace(config, steps=1))  # warm up: trace and allocate
         timer = StepTimer()
         result = dreamer.dream(source, config=config, callbacks=[timer])
         dream = result.image
         if _OUTPUT_DIR.value:
-            name = label.replace(",", "").replace(" ", "_").replace("+-", "pm")
+            name = label.replace(",", "").replace(" ", "_").replace("+-", "pm").replace("+", "_")
             result.save(pathlib.Path(_OUTPUT_DIR.value) / f"{_MODEL.value}_{name}.png", overwrite=True)
         seconds = (timer.times[-1] - timer.times[0]) / (len(timer.times) - 1)
         if reference is None:

@@ -1,7 +1,7 @@
 """Seconds per step and peak memory of tfdream's tiling against the TensorFlow tutorial's, from 1 to 64 MP.
 
     python benchmarks/tiling_benchmark.py                           # 1, 4, 16 and 64 MP, every mode
-    python benchmarks/tiling_benchmark.py --sizes=1,4 --modes=tfdream,naive --steps=2
+    python benchmarks/tiling_benchmark.py --sizes=1,4 --modes=tfdream,naive --timed_megapixels=16
 
 Modes (same image, layers, tile size, random roll and full coverage; one octave):
   tfdream          `Dreamer.dream` end to end with its defaults (precision "auto", overlap tile_size // 16).
@@ -10,8 +10,10 @@ Modes (same image, layers, tile size, random roll and full coverage; one octave)
                    every tile take the gradient of the tile's loss against the whole rolled image (float32).
 
 Each (mode, size) runs in a fresh process, so its peak resident memory (VmHWM) is its own. The first step of
-each run (tracing) is not timed. Sizes are square: N MP is (1024 sqrt N)^2 pixels. Weights are random
-(`weights=None`): timings and memory do not depend on weight values.
+each run (tracing) is not timed; then every size is timed over about the same number of megapixel-steps
+(--timed_megapixels: 128 steps at 1 MP, 2 at 64 MP), so small sizes are not measured over a blink. Sizes
+are square: N MP is (1024 sqrt N)^2 pixels. Weights are random (`weights=None`): timings and memory do not
+depend on weight values.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from absl import logging
 
 _SIZES = flags.DEFINE_list("sizes", ["1", "4", "16", "64"], "Image sizes in megapixels (square images).")
 _MODES = flags.DEFINE_list("modes", ["tfdream", "tfdream_float32", "naive"], "Modes to run (see module doc).")
-_STEPS = flags.DEFINE_integer("steps", 2, "Timed steps per run, after one untimed warm-up step.")
+_TIMED_MEGAPIXELS = flags.DEFINE_integer("timed_megapixels", 128, "Time each size over this many MP-steps.")
+_MIN_STEPS = flags.DEFINE_integer("min_steps", 2, "Fewest timed steps per run (after one untimed step).")
 _MODEL = flags.DEFINE_string("model", "inception_v3", "Named model.")
 _LAYERS = flags.DEFINE_list("layers", ["mixed3", "mixed5"], "Layers to dream.")
 _TILE_SIZE = flags.DEFINE_integer("tile_size", 512, "Tile size.")
@@ -57,6 +60,10 @@ def _noise(side: int):
     return np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
 
 
+def timed_steps(side: int) -> int:
+    return max(_MIN_STEPS.value, math.ceil(_TIMED_MEGAPIXELS.value / (side * side / 2**20)))
+
+
 def run_tfdream(side: int, precision: str) -> dict:
     """Times `Dreamer.dream` on a `side`^2 image; per-step times come from a callback."""
     import tfdream  # pylint: disable=import-outside-toplevel
@@ -70,9 +77,9 @@ def run_tfdream(side: int, precision: str) -> dict:
 
     dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=None, precision=precision)
     timer = StepTimer()
-    result = dreamer.dream(_noise(side), steps=_STEPS.value + 1, octaves=(0,), tile_size=_TILE_SIZE.value, seed=0,
-                           callbacks=[timer])
-    seconds = (timer.times[-1] - timer.times[0]) / _STEPS.value
+    result = dreamer.dream(_noise(side), steps=timed_steps(side) + 1, octaves=(0,), tile_size=_TILE_SIZE.value,
+                           seed=0, callbacks=[timer])
+    seconds = (timer.times[-1] - timer.times[0]) / timed_steps(side)
     return {"seconds_per_step": seconds, "precision": dreamer.precision, "overlap": result.config.tile_overlap}
 
 
@@ -111,13 +118,13 @@ def run_naive(side: int) -> dict:
     low, high = loaded.preprocessing.value_range
     tf.random.set_seed(0)
     times = []
-    for _ in range(_STEPS.value + 1):
+    for _ in range(timed_steps(side) + 1):
         shift = tf.random.uniform([2], -tile, tile, dtype=tf.int32)
         gradients = tiled_gradients(image, shift, starts, starts)
         image = tf.clip_by_value(image + gradients * 0.01, low, high)
         image.numpy()  # wait for the step to finish
         times.append(time.perf_counter())
-    return {"seconds_per_step": (times[-1] - times[0]) / _STEPS.value, "precision": "float32", "overlap": 0}
+    return {"seconds_per_step": (times[-1] - times[0]) / timed_steps(side), "precision": "float32", "overlap": 0}
 
 
 def run_case(case: str) -> dict:
@@ -130,14 +137,14 @@ def run_case(case: str) -> dict:
     else:
         raise ValueError(f"mode must be tfdream, tfdream_float32 or naive. Received: mode={mode!r}")
     megapixel_steps = side * side / 2**20
-    return dict(result, mode=mode, megapixels=float(megapixels), side=side,
+    return dict(result, mode=mode, megapixels=float(megapixels), side=side, timed_steps=timed_steps(side),
                 seconds_per_megapixel_step=result["seconds_per_step"] / megapixel_steps,
                 peak_rss_gb=peak_rss_bytes() / 2**30)
 
 
 def spawn(case: str) -> dict:
     """Runs one case in a fresh process and returns its result."""
-    forwarded = [flag.serialize() for flag in (_STEPS, _MODEL, _LAYERS, _TILE_SIZE)]
+    forwarded = [flag.serialize() for flag in (_TIMED_MEGAPIXELS, _MIN_STEPS, _MODEL, _LAYERS, _TILE_SIZE)]
     done = subprocess.run([sys.executable, __file__, f"--case={case}", *forwarded], capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"case {case} failed:\n{done.stderr[-4000:]}")
@@ -146,14 +153,16 @@ def spawn(case: str) -> dict:
 
 
 def table(results: list[dict]) -> str:
+    """A Markdown table of the results, with each mode's spread of seconds per megapixel-step over sizes."""
     naive = {r["megapixels"]: r["seconds_per_step"] for r in results if r["mode"] == "naive"}
-    rows = ["| MP | side | mode | precision | overlap | s/step | s/MP-step | peak RSS GB | time vs naive |",
-            "|---:|---:|---|---|---:|---:|---:|---:|---:|"]
+    rows = ["| MP | side | mode | precision | overlap | timed steps | s/step | s/MP-step | peak RSS GB "
+            "| time vs naive |", "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         ratio = r["seconds_per_step"] / naive[r["megapixels"]] if r["megapixels"] in naive else float("nan")
-        rows.append(f"| {r['megapixels']:g} | {r['side']} | {r['mode']} | {r['precision']} | {r['overlap']} "
-                    f"| {r['seconds_per_step']:.2f} | {r['seconds_per_megapixel_step']:.3f} | {r['peak_rss_gb']:.2f} "
-                    f"| {ratio:.2f} |")
+        cells = (f"{r['megapixels']:g}", str(r["side"]), r["mode"], r["precision"], str(r["overlap"]),
+                 str(r["timed_steps"]), f"{r['seconds_per_step']:.2f}", f"{r['seconds_per_megapixel_step']:.3f}",
+                 f"{r['peak_rss_gb']:.2f}", f"{ratio:.2f}")
+        rows.append("| " + " | ".join(cells) + " |")
     for mode in dict.fromkeys(r["mode"] for r in results):
         per_mp = [r["seconds_per_megapixel_step"] for r in results if r["mode"] == mode]
         rows.append(f"\n{mode}: s/MP-step max/min over sizes = {max(per_mp) / min(per_mp):.3f}")
