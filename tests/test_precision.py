@@ -163,3 +163,13 @@ def test_lambda_layers_are_shared_not_rebuilt(policy):
     assert rebuilt.get_layer("double") is model.get_layer("double")
     x = tf.ones([1, 8, 8, 3])
     np.testing.assert_allclose(tf.cast(rebuilt(x), tf.float32), model(x), rtol=2e-2, atol=1e-2)
+
+
+def test_float32_keeps_each_layers_own_policy_when_folding():
+    inputs = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(4, 3, name="conv")(inputs)
+    x = keras.layers.BatchNormalization(name="norm")(x)
+    x = keras.layers.Conv2D(2, 1, dtype="mixed_bfloat16", name="half")(x)
+    rebuilt = precision.rebuild(keras.Model(inputs, x), "float32")
+    assert rebuilt.get_layer("conv").dtype_policy.name == "float32"
+    assert rebuilt.get_layer("half").dtype_policy.name == "mixed_bfloat16"

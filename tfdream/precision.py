@@ -125,7 +125,7 @@ def rebuild(
 
     Args:
         model: A functional or sequential `keras.Model`; nested models' layers get the policy too.
-        precision: One of `PRECISIONS`.
+        precision: One of `PRECISIONS`; "float32" keeps each layer's own dtype policy (the network as built).
         strategy: Make the copy's variables in this strategy's scope (mirrored on its replicas).
 
     Returns:
@@ -134,32 +134,28 @@ def rebuild(
         no strategy).
     """
     precision = resolve(precision)
-    pairs = foldable_batch_norms(model)
+    pairs = {model.get_layer(conv): model.get_layer(norm) for norm, conv in foldable_batch_norms(model).items()}
     if precision == "float32" and not pairs and strategy is None:
         return model
-    policy = keras.DTypePolicy(precision)
-    folded_convs = set(pairs.values())
+    norms = set(pairs.values())
 
     def rebuild_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
+        if layer in norms:
+            return FoldedAway(name=layer.name, dtype=layer.dtype_policy if precision == "float32" else precision)
         if isinstance(layer, keras.layers.Lambda):
             return layer
-        if layer.name in pairs:
-            return FoldedAway(name=layer.name, dtype=policy)
         config = layer.get_config()
-        if not isinstance(layer, keras.layers.InputLayer):
-            config["dtype"] = policy
-        if layer.name in folded_convs:
+        if precision != "float32" and not isinstance(layer, keras.layers.InputLayer):
+            config["dtype"] = keras.DTypePolicy(precision)
+        if layer in pairs:
             config["use_bias"] = True
         return layer.__class__.from_config(config)
 
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         clone = keras.models.clone_model(model, clone_function=rebuild_layer, recursive=True)
-    convs_to_norms = {conv: norm for norm, conv in pairs.items()}
     for layer in model.layers:
-        if not layer.weights:
-            continue
-        if layer.name in convs_to_norms:
-            clone.get_layer(layer.name).set_weights(_folded_weights(layer, model.get_layer(convs_to_norms[layer.name])))
-        elif layer.name not in pairs:
+        if layer in pairs:
+            clone.get_layer(layer.name).set_weights(_folded_weights(layer, pairs[layer]))
+        elif layer.weights and layer not in norms:
             clone.get_layer(layer.name).set_weights(layer.get_weights())
     return clone
