@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tfdream import Dreamer, metadata, testing
+from tfdream import Dreamer, metadata, models, objectives, testing
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +28,13 @@ def saved_tiny_model(tmp_path):
         layer_presets={"low": ("conv1",), "high": ("conv3",)},
     ).save(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def objective():
+    return objectives.from_layers({"conv2": 1.0, "conv3": 0.5})
+
+
+@pytest.fixture(scope="session")
+def extractor(objective):
+    return models.feature_extractor(testing.tiny_model(), objective.layers)

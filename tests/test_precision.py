@@ -9,16 +9,6 @@ from tfdream import Dreamer, models, objectives, precision, steps, testing
 
 
 @pytest.fixture(scope="module")
-def objective():
-    return objectives.from_layers({"conv2": 1.0, "conv3": 0.5})
-
-
-@pytest.fixture(scope="module")
-def extractor(objective):
-    return models.feature_extractor(testing.tiny_model(), objective.layers)
-
-
-@pytest.fixture(scope="module")
 def reference(extractor, objective):
     """Tiles big enough that a mean objective's gradient underflows float16 without loss scaling."""
     tiles = tf.constant(np.random.default_rng(0).uniform(-1, 1, (2, 256, 256, 3)), tf.float32)

@@ -7,16 +7,6 @@ import tensorflow as tf
 from tfdream import Dreamer, models, objectives, smoothing, steps, testing
 
 
-@pytest.fixture(scope="module")
-def objective():
-    return objectives.from_layers({"conv2": 1.0, "conv3": 0.5})
-
-
-@pytest.fixture(scope="module")
-def extractor(objective):
-    return models.feature_extractor(testing.tiny_model(), objective.layers)
-
-
 def _tiles(n, height, width, seed=0):
     return tf.constant(np.random.default_rng(seed).uniform(-1, 1, (n, height, width, 3)), tf.float32)
 
