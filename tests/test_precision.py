@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfdream import Dreamer, models, objectives, precision, steps, testing
+from tfdream import Dreamer, precision, steps, testing
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfdream import Dreamer, models, objectives, smoothing, steps, testing
+from tfdream import Dreamer, smoothing, steps, testing
 
 
 def _tiles(n, height, width, seed=0):
