@@ -21,7 +21,7 @@ from typing import IO, Any
 import numpy as np
 import tensorflow as tf
 
-from tfdream import history
+from tfdream import display, history
 
 logger = logging.getLogger(__name__)
 
@@ -34,31 +34,36 @@ def _losses(record: Mapping[str, Any]) -> dict[str, float]:
 
 
 class ProgressBar(history.Callback):
-    """One self-updating line on a stream: octave, step, a bar, the total loss, elapsed time and ETA.
+    """A self-updating progress line: octave, step, a bar, the total loss, elapsed time and ETA.
 
     The ETA weights each remaining step by its octave's pixel count, so large final octaves are
     accounted for. On a terminal the line is rewritten in place (`\\r`) at most every `interval` seconds;
-    elsewhere (a log file, a pipe) a new line is written at most every `interval` seconds. The first and
-    last steps of each octave are always shown.
+    elsewhere (a log file, a pipe) a new line is written at most every `interval` seconds. In a Jupyter or
+    Colab notebook (when no `stream` is given) it is an HTML progress bar updated in place in the cell's
+    output, with no widget library needed. The first and last steps of each octave are always shown.
 
     Args:
-        stream: Where to write; `sys.stderr` (looked up at each dream) when None.
-        width: Characters of the bar.
-        interval: Minimum seconds between updates; default 0.1 on a terminal, 10 otherwise.
+        stream: Where to write; `sys.stderr` (looked up at each dream) when None, or the notebook cell.
+        width: Characters of the text bar.
+        interval: Minimum seconds between updates; default 0.1 on a terminal, 0.5 in a notebook, 10 otherwise.
         prefix: Text in front of the line, e.g. the run's name in a comparison.
+        show_octaves: In a notebook, also show each finished octave's image under the bar.
     """
 
     def __init__(self, stream: IO[str] | None = None, *, width: int = 20, interval: float | None = None,
-                 prefix: str = ""):
+                 prefix: str = "", show_octaves: bool = False):
         self.stream = stream
         self.width = width
         self.interval = interval
         self.prefix = prefix
+        self.show_octaves = show_octaves
 
     def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        self._notebook = display.NotebookDisplay() if self.stream is None and display.in_notebook() else None
         self._out = self.stream or sys.stderr
-        self._tty = self._out.isatty() if hasattr(self._out, "isatty") else False
-        self._every = self.interval if self.interval is not None else (0.1 if self._tty else 10.0)
+        self._tty = self._notebook is None and hasattr(self._out, "isatty") and self._out.isatty()
+        default_interval = 0.1 if self._tty else 0.5 if self._notebook else 10.0
+        self._every = self.interval if self.interval is not None else default_interval
         self._steps = config.steps
         self._pixels = [height * width for height, width in shapes]
         self._total_work = sum(self._pixels) * self._steps
@@ -79,14 +84,20 @@ class ProgressBar(history.Callback):
         elapsed = now - self._start
         eta = elapsed / self._work * (self._total_work - self._work)
         done = self._work / self._total_work
+        where = f"{self.prefix}octave {self._octave + 1}/{len(self._pixels)} step {step}/{self._steps}"
+        numbers = f"{done:4.0%} loss {record['total']:.4g} elapsed {_duration(elapsed)} ETA {_duration(eta)}"
+        if self._notebook is not None:
+            self._notebook.update(display.progress_html(done, f"{where} {numbers}"))
+            return
         filled = round(done * self.width)
-        line = (
-            f"{self.prefix}octave {self._octave + 1}/{len(self._pixels)} step {step}/{self._steps} "
-            f"[{'#' * filled}{'.' * (self.width - filled)}] {done:4.0%} loss {record['total']:.4g} "
-            f"elapsed {_duration(elapsed)} ETA {_duration(eta)}"
-        )
+        line = f"{where} [{'#' * filled}{'.' * (self.width - filled)}] {numbers}"
         self._out.write(f"\r{line}\x1b[K" if self._tty else f"{line}\n")
         self._out.flush()
+
+    def on_octave_end(self, octave: int, image: np.ndarray) -> None:
+        if self.show_octaves and self._notebook is not None:
+            height, width = image.shape[:2]
+            self._notebook.show_image(image, f"{self.prefix}octave {octave + 1}/{len(self._pixels)}: {width}x{height}")
 
     def on_end(self, result: Any) -> None:
         if self._tty:

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import os
 import pathlib
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ import tensorflow as tf
 from tfdream import config as config_lib
 from tfdream import history as history_lib
 from tfdream import precision as precision_lib
-from tfdream import images, models, objectives, octaves, smoothing, steps, tiling
+from tfdream import display, images, models, objectives, octaves, smoothing, steps, tiling
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,9 @@ class DreamResult:
         config: The options used, with the seed actually drawn.
         dreamer: `Dreamer.get_config()` of the dreamer that made it.
         interrupted: True when a callback stopped the dream early.
+        elapsed: Seconds `Dreamer.dream` took, loading the input included.
+
+    In Jupyter and Colab a result shows as its image (downscaled) with `summary()` under it.
     """
 
     image: np.ndarray
@@ -41,6 +45,7 @@ class DreamResult:
     config: config_lib.DreamConfig
     dreamer: dict[str, Any]
     interrupted: bool = False
+    elapsed: float = 0.0
 
     @property
     def seed(self) -> int:
@@ -50,6 +55,22 @@ class DreamResult:
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> pathlib.Path:
         """Writes the image (format from the extension) atomically; refuses to replace a file unless asked."""
         return images.save_image(self.image, path, overwrite=overwrite)
+
+    def summary(self) -> str:
+        """One line: model, dreamed terms, octaves, steps, seed, time, size, e.g. for a notebook caption."""
+        model = self.dreamer["model"]
+        model = pathlib.Path(model).stem if str(model).endswith(".keras") else model
+        height, width = self.image.shape[:2]
+        octaves = ",".join(map(str, self.config.octaves))
+        return (f"{model} · {'+'.join(self.history.labels)} · octaves {octaves} · {self.config.steps} steps · "
+                f"seed {self.seed} · {self.elapsed:.1f} s · {width}x{height}"
+                + (" · interrupted" if self.interrupted else ""))
+
+    def __repr__(self) -> str:
+        return f"DreamResult({self.summary()})"
+
+    def _repr_html_(self) -> str:
+        return display.image_html(self.image, self.summary())
 
 
 class Dreamer:
@@ -143,6 +164,12 @@ class Dreamer:
             strategy=strategy,
         )
 
+    def __repr__(self) -> str:
+        weights = f", weights={self._config['weights']!r}" if self._config["model"] in models.MODELS else ""
+        return (f"Dreamer(model={self._config['model']!r}{weights}, layers={list(self.objective.labels)}, "
+                f"preprocessing={self.loaded.preprocessing.name!r}, precision={self.precision!r}, "
+                f"min_size={self.min_size})")
+
     @property
     def min_size(self) -> int:
         """Smallest image side (and tile side) the model accepts."""
@@ -171,6 +198,7 @@ class Dreamer:
         Returns:
             A `DreamResult` whose image has the input's size.
         """
+        start = time.monotonic()
         unknown = sorted(set(options) - {field.name for field in dataclasses.fields(config_lib.DreamConfig)})
         if unknown:
             raise TypeError(f"dream() got unknown options {unknown}; see tfdream.DreamConfig for the valid ones")
@@ -193,7 +221,7 @@ class Dreamer:
             callback.on_begin(config, shapes)
         dreamed, interrupted = self._run_octaves(original, shapes, config, rng, history, callbacks)
         final = _to_uint8(preprocessing, octaves.resize(dreamed, original.shape[:2]))
-        result = DreamResult(final, history, config, self.get_config(), interrupted)
+        result = DreamResult(final, history, config, self.get_config(), interrupted, time.monotonic() - start)
         for callback in callbacks:
             callback.on_end(result)
         return result

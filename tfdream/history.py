@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tfdream import images
+from tfdream import display, images
 
 FIXED_COLUMNS = ("octave", "step", "total")
 
@@ -32,6 +32,15 @@ class LossHistory:
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def __repr__(self) -> str:
+        return f"LossHistory(labels={list(self.labels)}, steps={len(self.records)})"
+
+    def _repr_png_(self) -> bytes | None:
+        """The loss plot, for Jupyter and Colab (nothing for an empty history)."""
+        if not self.records:
+            return None
+        return display.figure_png(self.plot().figure)
 
     def append(self, octave: int, step: int, total: float, values: Mapping[str, float], skipped: bool) -> dict:
         """Adds and returns the record of one step."""
