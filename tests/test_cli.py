@@ -163,7 +163,9 @@ def test_console_script_dreams(saved_tiny_model, photo, tmp_path):
     assert (tmp_path / "d.png").is_file() and (tmp_path / "d.json").is_file()
 
 
-def test_ctrl_c_saves_the_latest_image_and_exits_130(saved_tiny_model, photo, tmp_path):
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_signal_saves_the_latest_image_and_exits_128_plus_its_number(saved_tiny_model, photo, tmp_path,
+                                                                            signum, status):
     process = console("dream", photo, tmp_path / "d.png", f"--model={saved_tiny_model}", "--steps=1000000",
                       "--octaves=0", f"--history_csv={tmp_path / 'h.csv'}")
     try:
@@ -172,11 +174,11 @@ def test_ctrl_c_saves_the_latest_image_and_exits_130(saved_tiny_model, photo, tm
                 break
         else:
             pytest.fail(f"no progress line; exit status {process.wait()}")
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         _, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == cli.EXIT_INTERRUPTED, stderr
+    assert process.returncode == status, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert PIL.Image.open(tmp_path / "d.png").size == (64, 48)
     side = json.loads((tmp_path / "d.json").read_text())

@@ -133,7 +133,7 @@ _COMMAND_FLAGS = {
 
 def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
     """Turns the errors a user can cause into one logged line and exit status 2 (`--verbosity=1`: traceback),
-    and Ctrl-C outside of a dream into exit status 130."""
+    Ctrl-C outside of a dream into exit status 130, and a second stop signal during one into 128 + its number."""
 
     @functools.wraps(main)
     def wrapper(argv: list[str]) -> int:
@@ -144,7 +144,10 @@ def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
             logging.debug("error details", exc_info=True)
             logging.error("%s", " ".join(str(error).split()))
             return EXIT_USAGE
-        except KeyboardInterrupt:  # Ctrl-C outside a dream, or a second one during it
+        except callbacks.Aborted as error:  # a second stop signal during a dream
+            logging.error("%s", error)
+            return 128 + error.signum
+        except KeyboardInterrupt:  # Ctrl-C outside a dream
             logging.error("interrupted")
             return EXIT_INTERRUPTED
 
@@ -285,7 +288,7 @@ def dream_main(argv: list[str]) -> int:
         result = dreamer.dream(image, size=size, config=config, max_dim=_MAX_DIM.value,
                                callbacks=_callbacks(stop, _TENSORBOARD.value))
     _save(result, output, described)
-    return EXIT_INTERRUPTED if stop.interrupted else 0
+    return stop.exit_status
 
 
 @_command
@@ -308,7 +311,7 @@ def compare_main(argv: list[str]) -> int:
         )
     logging.info("wrote %d files to %s%s", len(comparison.files), output_dir,
                  " (interrupted: later runs skipped)" if comparison.interrupted else "")
-    return EXIT_INTERRUPTED if stop.interrupted else 0
+    return stop.exit_status
 
 
 @_command
@@ -343,7 +346,7 @@ def rerun_main(argv: list[str]) -> int:
     with callbacks.StopOnInterrupt() as stop:
         result = sidecar.rerun(path, callbacks=_callbacks(stop, _TENSORBOARD.value), strategy=_strategy())
     _save(result, output, source)
-    return EXIT_INTERRUPTED if stop.interrupted else 0
+    return stop.exit_status
 
 
 COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main}
