@@ -125,6 +125,7 @@ def test_saved_configurations_are_valid(flagfile):
     (("--presets=nope",), "presets must be names in"),
     (("--presets=inception_v3_low_vs_high",), "use `tfdream compare`"),
     (("--size=8,8", "--input=coffee"), "either an input image or --size"),
+    (("--size=200000,200000",), "a dream of 200000x200000 pixels needs about"),
     (("--input=missing.jpg",), "no such file"),
     (("--weights=none", "--model=nope"), "model must be one of"),
 ])

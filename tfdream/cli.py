@@ -139,7 +139,7 @@ def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
     def wrapper(argv: list[str]) -> int:
         try:
             return main(argv)
-        except (app.UsageError, ValueError, TypeError, FileExistsError, ImportError,
+        except (app.UsageError, ValueError, TypeError, FileExistsError, ImportError, MemoryError,
                 models.WeightsUnavailableError) as error:
             logging.debug("error details", exc_info=True)
             logging.error("%s", " ".join(str(error).split()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import pathlib
@@ -17,7 +18,7 @@ import tensorflow as tf
 from tfdream import config as config_lib
 from tfdream import history as history_lib
 from tfdream import precision as precision_lib
-from tfdream import images, models, objectives, octaves, smoothing, steps, tiling
+from tfdream import images, memory, models, objectives, octaves, smoothing, steps, tiling
 
 logger = logging.getLogger(__name__)
 
@@ -183,11 +184,14 @@ class Dreamer:
                 f"Received: tile_size={config.tile_size}"
             )
         rng = np.random.default_rng(config.seed)
+        decoded_shape, input_shape = self._input_shapes(image, size, max_dim)
+        shapes = self._octave_shapes(input_shape, config)
+        memory.check(self.memory_estimate(input_shape, shapes, config, decoded_shape), memory.available_bytes(),
+                     f"a dream of {input_shape[1]}x{input_shape[0]} pixels")
         rgb = self._input(image, size, rng, max_dim)
         preprocessing = self.loaded.preprocessing
         original = _in_bands(lambda rows: preprocessing.preprocess(rows).numpy(), rgb, np.float32)
         del rgb
-        shapes = self._octave_shapes(original.shape[:2], config)
         history = history_lib.LossHistory(self.objective.labels)
         for callback in callbacks:
             callback.on_begin(config, shapes)
@@ -198,14 +202,44 @@ class Dreamer:
             callback.on_end(result)
         return result
 
-    def _input(self, image: ImageSource, size, rng: np.random.Generator, max_dim) -> np.ndarray:
+    def _input_shapes(self, image: ImageSource, size, max_dim) -> tuple[tuple[int, int] | None, tuple[int, int]]:
+        """(shape of the file as decoded or None, shape of the input as dreamed), before anything is loaded."""
         if image is None:
             if size is None or len(size) != 2 or not all(isinstance(s, int) and s >= 1 for s in size):
                 raise ValueError(f"size must be (height, width) of positive ints when image is None. Received: size={size!r}")
-            return np.clip(rng.normal(127.5, 20.0, (*size, 3)), 0, 255).astype(np.float32)
+            return None, tuple(size)
         if size is not None:
             raise ValueError(f"size is only for dreaming from noise (image=None). Received: size={size!r}")
+        shape = images.image_shape(image)
+        decoded = shape if isinstance(image, (str, os.PathLike)) else None
+        return decoded, images.shape_within(shape, max_dim)
+
+    def _input(self, image: ImageSource, size, rng: np.random.Generator, max_dim) -> np.ndarray:
+        """The input as float32 RGB in [0, 255]: the loaded image, or seeded noise made in float32 bands."""
+        if image is None:
+            return _noise(rng, size)
         return images.load_image(image, max_dim=max_dim)
+
+    def memory_estimate(
+        self,
+        input_shape: tuple[int, int],
+        shapes: Sequence[tuple[int, int]],
+        config: config_lib.DreamConfig,
+        decoded_shape: tuple[int, int] | None = None,
+    ) -> memory.MemoryEstimate:
+        """Peak memory of dreaming an input of `input_shape` through octaves of `shapes` (see `tfdream.memory`)."""
+        batches = []
+        for shape in shapes:
+            grid = tiling.make_grid(shape, config.tile_size, config.tile_overlap, min_tile=self.min_size)
+            pixels = grid.tile[0] * grid.tile[1]
+            batches.append((pixels, min(grid.count, max(1, config.batch_pixels // pixels) * self.replicas)))
+        tile_pixels, batch_tiles = max(batches, key=lambda batch: batch[0] * batch[1])
+        return memory.estimate(input_shape, shapes, tile_pixels, batch_tiles, self._activation_bytes,
+                               decoded_shape=decoded_shape, detail=config.detail)
+
+    @functools.cached_property
+    def _activation_bytes(self) -> float:
+        return memory.activation_bytes_per_pixel(self.extractor, side=max(96, self.min_size))
 
     def _octave_shapes(self, base_shape, config: config_lib.DreamConfig) -> list[tuple[int, int]]:
         shapes = []
@@ -273,6 +307,21 @@ def _model_reference(model: str | os.PathLike | keras.Model) -> str:
     if isinstance(model, keras.Model):
         return model.name
     return model if model in models.MODELS else str(pathlib.Path(model).resolve())
+
+
+def _noise(rng: np.random.Generator, size: tuple[int, int], rows: int = 256) -> np.ndarray:
+    """Seeded grey noise: float32 RGB (H, W, 3), normal around 127.5 (std 20) clipped to [0, 255].
+
+    Drawn in float32 bands of `rows` rows, so nothing larger than the result is ever made.
+    """
+    noise = np.empty((*size, 3), np.float32)
+    for start in range(0, size[0], rows):
+        band = noise[start : start + rows]
+        band[...] = rng.standard_normal(band.shape, dtype=np.float32)
+        band *= 20.0
+        band += 127.5
+        np.clip(band, 0, 255, out=band)
+    return noise
 
 
 def _in_bands(convert, array: np.ndarray, dtype, rows: int = 256) -> np.ndarray:
