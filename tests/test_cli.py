@@ -4,6 +4,7 @@ import csv
 import json
 import os
 import pathlib
+import resource
 import shutil
 import signal
 import subprocess
@@ -186,3 +187,18 @@ def test_a_stop_signal_saves_the_latest_image_and_exits_128_plus_its_number(save
     assert side["interrupted"] is True and side["steps_completed"] >= 1
     with open(tmp_path / "h.csv") as file:
         assert len(list(csv.DictReader(file))) == side["steps_completed"]
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_partial_file(saved_tiny_model, photo, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def limit_file_size():  # as `ulimit -f 2` does, in the child only
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    process = console("dream", photo, out / "d.png", f"--model={saved_tiny_model}", *QUICK,
+                      preexec_fn=limit_file_size)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == cli.EXIT_USAGE, stderr
+    assert f"Cannot write '{out / 'd.png'}': file too large" in stderr and "Traceback" not in stderr
+    assert not list(out.iterdir())

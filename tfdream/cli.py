@@ -140,7 +140,7 @@ def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
         try:
             return main(argv)
         except (app.UsageError, ValueError, TypeError, FileExistsError, ImportError, MemoryError,
-                models.WeightsUnavailableError) as error:
+                images.OutputWriteError, models.WeightsUnavailableError) as error:
             logging.debug("error details", exc_info=True)
             logging.error("%s", " ".join(str(error).split()))
             return EXIT_USAGE

@@ -51,6 +51,21 @@ class OutputExistsError(FileExistsError):
     """The output file exists and `overwrite` was not set."""
 
 
+class OutputWriteError(OSError):
+    """An output file could not be written (no space, too large, permission, ...); the message names the file
+    and the cause, and the file that was there before is unchanged."""
+
+    @classmethod
+    def of(cls, path: pathlib.Path, error: OSError) -> OutputWriteError:
+        """The one-line error for `error` raised while writing `path`."""
+        cause = (error.strerror or str(error) or type(error).__name__).rstrip(".")
+        return cls(error.errno, f"Cannot write '{path}': {cause[0].lower()}{cause[1:]}; the previous file, if any, "
+                                "is unchanged")
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
 def load_image(source: str | os.PathLike | np.ndarray | Image.Image, *,
                max_dim: int | None = None, allow_large: bool = False) -> np.ndarray:
     """Loads an image as float32 RGB.
@@ -151,6 +166,8 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool = False,
         raise ValueError(f"path must be a file, not a directory. Received: path='{path}'")
     if image and path.suffix.lower() not in _FORMATS:
         raise ValueError(f"path must end in one of {', '.join(_FORMATS)}. Received: path='{path}'")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise ValueError(f"The folder of path is a file. Received: path='{path}'")
     if not path.parent.is_dir():
         raise ValueError(f"The folder of path does not exist. Received: path='{path}'")
     if not os.access(path.parent, os.W_OK | os.X_OK):
@@ -182,13 +199,17 @@ def atomic_write(path: str | os.PathLike, *, overwrite: bool = False,
     Raises:
         ValueError: bad `mode`, or a path `check_output_path` rejects.
         OutputExistsError: the file exists and `overwrite` is False.
+        OutputWriteError: the file could not be written (the previous file is kept).
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb'. Received: mode={mode!r}")
     path = check_output_path(path, overwrite=overwrite, image=False)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    # os.open (unlike tempfile.mkstemp) gives the file the usual umask-based permissions.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        # os.open (unlike tempfile.mkstemp) gives the file the usual umask-based permissions.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as error:
+        raise OutputWriteError.of(path, error) from error
     try:
         text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, mode, **text) as file:
@@ -196,6 +217,12 @@ def atomic_write(path: str | os.PathLike, *, overwrite: bool = False,
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)
+    except OutputWriteError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except OSError as error:  # no space, file too large, I/O error, ...: the old file stays as it was
+        tmp.unlink(missing_ok=True)
+        raise OutputWriteError.of(path, error) from error
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
