@@ -202,3 +202,37 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_file(saved_tiny_model, ph
     assert process.returncode == cli.EXIT_USAGE, stderr
     assert f"Cannot write '{out / 'd.png'}': file too large" in stderr and "Traceback" not in stderr
     assert not list(out.iterdir())
+
+
+def test_a_dream_stopped_by_sigterm_resumes_to_the_uninterrupted_image(saved_tiny_model, photo, tmp_path, caplog):
+    dream = ("dream", photo, f"--model={saved_tiny_model}", "--steps=40", "--octaves=-1,0", "--detail", "--seed=3")
+    assert tfdream(*dream, tmp_path / "whole.png", "--noprogress") == 0
+    assert not (tmp_path / "whole.checkpoint.npz").exists()  # a finished dream leaves no checkpoint
+    process = console(*dream, tmp_path / "d.png")
+    try:
+        for line in process.stderr:
+            if "step 1/40" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143, stderr
+    side = json.loads((tmp_path / "d.json").read_text())
+    assert side["interrupted"] and side["checkpoint"] == "d.checkpoint.npz"
+    assert f"tfdream resume {tmp_path / 'd.json'}" in stderr
+    (tmp_path / "d.png").unlink()  # as after a crash: only the periodic checkpoint is left
+    (tmp_path / "d.json").unlink()
+    caplog.clear()
+    assert tfdream(*dream, tmp_path / "d.png") == cli.EXIT_USAGE
+    assert "holds an unfinished dream: `tfdream resume" in caplog.text
+
+    checkpoint = tmp_path / "d.checkpoint.npz"
+    assert tfdream("resume", checkpoint, "--noprogress", f"--history_csv={tmp_path / 'h.csv'}") == 0
+    np.testing.assert_array_equal(images.load_image(tmp_path / "d.png"), images.load_image(tmp_path / "whole.png"))
+    finished = json.loads((tmp_path / "d.json").read_text())
+    assert not finished["interrupted"] and "checkpoint" not in finished and finished["steps_completed"] == 80
+    assert not (tmp_path / "d.checkpoint.npz").exists()
+    with open(tmp_path / "h.csv") as file:
+        assert len(list(csv.DictReader(file))) == 80
+    assert tfdream("rerun", tmp_path / "d.json", tmp_path / "again.png", "--noprogress") == 0
