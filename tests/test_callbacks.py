@@ -69,3 +69,16 @@ def test_second_interrupt_aborts():
         assert stop.should_stop()
         with pytest.raises(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_termination_signals_stop_like_ctrl_c_and_restore_their_handlers(signum, status):
+    before = signal.getsignal(signum)
+    with callbacks.StopOnInterrupt() as stop:
+        assert stop.exit_status == 0
+        signal.raise_signal(signum)
+        assert stop.should_stop() and stop.signum == signum and stop.exit_status == status
+        with pytest.raises(callbacks.Aborted, match="aborted by SIGINT") as info:  # any second signal aborts
+            signal.raise_signal(signal.SIGINT)
+        assert info.value.signum == signal.SIGINT
+    assert signal.getsignal(signum) is before

@@ -4,6 +4,7 @@ import csv
 import json
 import os
 import pathlib
+import resource
 import shutil
 import signal
 import subprocess
@@ -125,6 +126,7 @@ def test_saved_configurations_are_valid(flagfile):
     (("--presets=nope",), "presets must be names in"),
     (("--presets=inception_v3_low_vs_high",), "use `tfdream compare`"),
     (("--size=8,8", "--input=coffee"), "either an input image or --size"),
+    (("--size=200000,200000",), "a dream of 200000x200000 pixels needs about"),
     (("--input=missing.jpg",), "no such file"),
     (("--weights=none", "--model=nope"), "model must be one of"),
 ])
@@ -163,7 +165,9 @@ def test_console_script_dreams(saved_tiny_model, photo, tmp_path):
     assert (tmp_path / "d.png").is_file() and (tmp_path / "d.json").is_file()
 
 
-def test_ctrl_c_saves_the_latest_image_and_exits_130(saved_tiny_model, photo, tmp_path):
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_signal_saves_the_latest_image_and_exits_128_plus_its_number(saved_tiny_model, photo, tmp_path,
+                                                                            signum, status):
     process = console("dream", photo, tmp_path / "d.png", f"--model={saved_tiny_model}", "--steps=1000000",
                       "--octaves=0", f"--history_csv={tmp_path / 'h.csv'}")
     try:
@@ -172,14 +176,63 @@ def test_ctrl_c_saves_the_latest_image_and_exits_130(saved_tiny_model, photo, tm
                 break
         else:
             pytest.fail(f"no progress line; exit status {process.wait()}")
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         _, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == cli.EXIT_INTERRUPTED, stderr
+    assert process.returncode == status, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert PIL.Image.open(tmp_path / "d.png").size == (64, 48)
     side = json.loads((tmp_path / "d.json").read_text())
     assert side["interrupted"] is True and side["steps_completed"] >= 1
     with open(tmp_path / "h.csv") as file:
         assert len(list(csv.DictReader(file))) == side["steps_completed"]
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_partial_file(saved_tiny_model, photo, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def limit_file_size():  # as `ulimit -f 2` does, in the child only
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    process = console("dream", photo, out / "d.png", f"--model={saved_tiny_model}", *QUICK,
+                      preexec_fn=limit_file_size)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == cli.EXIT_USAGE, stderr
+    assert f"Cannot write '{out / 'd.png'}': file too large" in stderr and "Traceback" not in stderr
+    assert not list(out.iterdir())
+
+
+def test_a_dream_stopped_by_sigterm_resumes_to_the_uninterrupted_image(saved_tiny_model, photo, tmp_path, caplog):
+    dream = ("dream", photo, f"--model={saved_tiny_model}", "--steps=40", "--octaves=-1,0", "--detail", "--seed=3")
+    assert tfdream(*dream, tmp_path / "whole.png", "--noprogress") == 0
+    assert not (tmp_path / "whole.checkpoint.npz").exists()  # a finished dream leaves no checkpoint
+    process = console(*dream, tmp_path / "d.png")
+    try:
+        for line in process.stderr:
+            if "step 1/40" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143, stderr
+    side = json.loads((tmp_path / "d.json").read_text())
+    assert side["interrupted"] and side["checkpoint"] == "d.checkpoint.npz"
+    assert f"tfdream resume {tmp_path / 'd.json'}" in stderr
+    (tmp_path / "d.png").unlink()  # as after a crash: only the periodic checkpoint is left
+    (tmp_path / "d.json").unlink()
+    caplog.clear()
+    assert tfdream(*dream, tmp_path / "d.png") == cli.EXIT_USAGE
+    assert "holds an unfinished dream: `tfdream resume" in caplog.text
+
+    checkpoint = tmp_path / "d.checkpoint.npz"
+    assert tfdream("resume", checkpoint, "--noprogress", f"--history_csv={tmp_path / 'h.csv'}") == 0
+    np.testing.assert_array_equal(images.load_image(tmp_path / "d.png"), images.load_image(tmp_path / "whole.png"))
+    finished = json.loads((tmp_path / "d.json").read_text())
+    assert not finished["interrupted"] and "checkpoint" not in finished and finished["steps_completed"] == 80
+    assert not (tmp_path / "d.checkpoint.npz").exists()
+    with open(tmp_path / "h.csv") as file:
+        assert len(list(csv.DictReader(file))) == 80
+    assert tfdream("rerun", tmp_path / "d.json", tmp_path / "again.png", "--noprogress") == 0

@@ -1,8 +1,12 @@
 """Tests for tfdream.images; every input file is generated here, under tmp_path."""
 
+import errno
 import io
 import logging
 import os
+import pathlib
+import re
+import resource
 import signal
 import stat
 import subprocess
@@ -376,7 +380,9 @@ def test_save_image_rejects_bad_images_before_writing(tmp_path, array, words):
 def test_check_output_path(tmp_path):
     assert images.check_output_path(tmp_path / "a.PNG") == (tmp_path / "a.PNG").resolve()
     assert images.check_output_path(tmp_path / "log.csv", image=False).name == "log.csv"
+    (tmp_path / "file").write_text("")
     cases = [(tmp_path / "nope" / "a.png", "folder of path does not exist"),
+             (tmp_path / "file" / "a.png", "folder of path is a file"),
              (tmp_path, "not a directory"),
              (tmp_path / "a.gif", r"must end in one of \.png"),
              (tmp_path / "a", r"must end in one of \.png")]
@@ -468,3 +474,47 @@ def test_atomic_write_killed_writer_never_leaves_a_partial_file(tmp_path, old_co
         assert not path.exists()
     else:
         assert path.read_bytes() == old_content
+
+
+def _previous_file(tmp_path) -> pathlib.Path:
+    path = tmp_path / "out.png"
+    path.write_bytes(b"old content")
+    return path
+
+
+def _assert_kept(path: pathlib.Path) -> None:
+    assert path.read_bytes() == b"old content"
+    assert [entry.name for entry in path.parent.iterdir()] == [path.name]  # no temporary file left
+
+
+def test_a_file_size_limit_gives_one_line_naming_the_file_and_keeps_the_old_file(tmp_path):
+    path = _previous_file(tmp_path)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))  # as `ulimit -f 4` does
+    try:
+        with pytest.raises(images.OutputWriteError) as info:
+            images.save_image(np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8), path, overwrite=True)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert str(info.value) == f"Cannot write '{path}': file too large; the previous file, if any, is unchanged"
+    assert info.value.errno == errno.EFBIG
+    _assert_kept(path)
+
+
+@pytest.mark.parametrize(("where", "error", "cause"), [
+    ("fsync", OSError(errno.ENOSPC, "No space left on device"), "no space left on device"),
+    ("open", PermissionError(errno.EACCES, "Permission denied"), "permission denied"),
+    ("open", OSError(errno.EROFS, "Read-only file system"), "read-only file system"),
+])
+def test_write_failures_name_the_file_and_the_cause(tmp_path, monkeypatch, where, error, cause):
+    path = _previous_file(tmp_path)
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(images.os, where, fail)
+    with pytest.raises(images.OutputWriteError, match=f"^Cannot write '{re.escape(str(path))}': {cause};"):
+        with images.atomic_write(path, overwrite=True, mode="w") as file:
+            file.write("new content")
+    monkeypatch.undo()
+    _assert_kept(path)

@@ -148,34 +148,61 @@ def _tag(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-/]+", "_", label).strip("_")
 
 
-class StopOnInterrupt(history.Callback):
-    """Turns the first Ctrl-C (SIGINT) into a clean stop after the current step.
+# The signals that ask a program to end: Ctrl-C, `kill`/`timeout`/schedulers/container runtimes, a closed terminal.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
-    Use as a context manager around the dream(s): it installs its SIGINT handler on entry and restores the
-    previous one on exit. A second Ctrl-C raises `KeyboardInterrupt` as usual. Must be entered in the
-    main thread (Python delivers signals there only).
+
+class Aborted(KeyboardInterrupt):
+    """A second stop signal arrived during a dream: the run ends at once (no output is half-written).
 
     Attributes:
-        interrupted: Whether SIGINT was received.
+        signum: The signal's number.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(f"aborted by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+class StopOnInterrupt(history.Callback):
+    """Turns the first stop signal (Ctrl-C's SIGINT, SIGTERM, SIGHUP) into a clean stop after the current step.
+
+    Use as a context manager around the dream(s): it installs its handlers on entry and restores the previous
+    ones on exit. A second signal raises `Aborted` (a `KeyboardInterrupt`) at once. Must be entered in the main
+    thread (Python delivers signals there only).
+
+    Attributes:
+        interrupted: Whether a stop signal was received.
+        signum: The first stop signal received, or None.
     """
 
     def __init__(self):
         self.interrupted = False
-        self._previous = None
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> StopOnInterrupt:
-        self.interrupted = False
-        self._previous = signal.signal(signal.SIGINT, self._handle)
+        self.interrupted, self.signum = False, None
+        self._previous = {signum: signal.signal(signum, self._handle) for signum in STOP_SIGNALS}
         return self
 
     def __exit__(self, *exc_info) -> None:
-        signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
 
     def _handle(self, signum, frame) -> None:
         if self.interrupted:
-            raise KeyboardInterrupt
-        self.interrupted = True
-        logger.warning("interrupted: stopping after the current step and saving (Ctrl-C again to abort)")
+            raise Aborted(signum)
+        self.interrupted, self.signum = True, signum
+        logger.warning("%s: stopping after the current step and saving (send it again to abort)",
+                       signal.Signals(signum).name)
+
+    @property
+    def exit_status(self) -> int:
+        """The shell's status for the stop: 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM), else 0."""
+        if not self.interrupted:
+            return 0
+        return 128 + (self.signum or signal.SIGINT)
 
     def should_stop(self) -> bool:
         return self.interrupted

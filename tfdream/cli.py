@@ -4,6 +4,7 @@
     tfdream compare [INPUT] OUTPUT_DIR [--presets=inception_v3_low_vs_high] [--models=..] [--layer_sets=..]
     tfdream layers [MODEL]
     tfdream rerun SIDECAR OUTPUT
+    tfdream resume SIDECAR_OR_CHECKPOINT
 
 `tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. The scripts in
 `examples/` run the same mains. Flags are defined and read in this module only.
@@ -25,7 +26,7 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from tfdream import callbacks, compare, images, models, objectives, presets, samples, sidecar
+from tfdream import callbacks, checkpoints, compare, images, models, objectives, presets, samples, sidecar
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
 from tfdream import precision as precision_lib
@@ -112,7 +113,11 @@ _SIZE = flags.DEFINE(_IntsParser(2), "size", None, "HEIGHT,WIDTH: dream from see
 _MAX_DIM = flags.DEFINE_integer("max_dim", None, "Shrink the input to at most this longer side.", lower_bound=1)
 _OUTPUT = flags.DEFINE_string("output", None, "dream, rerun: output image; its sidecar .json goes beside it.")
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "compare: output folder (created if missing).")
-_SIDECAR = flags.DEFINE_string("sidecar", None, "rerun: the sidecar .json of the dream to make again.")
+_SIDECAR = flags.DEFINE_string("sidecar", None, "rerun: the sidecar .json of the dream to make again; resume: that of "
+                               "an interrupted dream, or its .checkpoint.npz.")
+_CHECKPOINT_EVERY = flags.DEFINE_float("checkpoint_every", 10.0, "dream, resume: minutes between checkpoints of the "
+                                       "dream's state (OUTPUT.checkpoint.npz; 0: only when it is stopped).",
+                                       lower_bound=0.0)
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing output files.")
 _HISTORY_CSV = flags.DEFINE_string("history_csv", None, "dream, rerun: write the per-step, per-layer losses as CSV.")
 _HISTORY_JSON = flags.DEFINE_string("history_json", None, "dream, rerun: write the loss history as JSON.")
@@ -124,27 +129,31 @@ _DREAM_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MI
                 _STRATEGY, _PRESETS, *_CONFIG.values(), _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS, _TENSORBOARD]
 _HISTORY_FLAGS = [_HISTORY_CSV, _HISTORY_JSON, _HISTORY_PLOT]
 _COMMAND_FLAGS = {
-    "dream": [*_DREAM_FLAGS, _OUTPUT, *_HISTORY_FLAGS],
+    "dream": [*_DREAM_FLAGS, _OUTPUT, *_HISTORY_FLAGS, _CHECKPOINT_EVERY],
     "compare": [*_DREAM_FLAGS, _MODELS, _LAYER_SETS, _OUTPUT_DIR],
     "layers": [_MODEL],
     "rerun": [_SIDECAR, _OUTPUT, *_HISTORY_FLAGS, _OVERWRITE, _PROGRESS, _TENSORBOARD, _STRATEGY],
+    "resume": [_SIDECAR, _OUTPUT, *_HISTORY_FLAGS, _OVERWRITE, _PROGRESS, _TENSORBOARD, _STRATEGY, _CHECKPOINT_EVERY],
 }
 
 
 def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
     """Turns the errors a user can cause into one logged line and exit status 2 (`--verbosity=1`: traceback),
-    and Ctrl-C outside of a dream into exit status 130."""
+    Ctrl-C outside of a dream into exit status 130, and a second stop signal during one into 128 + its number."""
 
     @functools.wraps(main)
     def wrapper(argv: list[str]) -> int:
         try:
             return main(argv)
-        except (app.UsageError, ValueError, TypeError, FileExistsError, ImportError,
-                models.WeightsUnavailableError) as error:
+        except (app.UsageError, ValueError, TypeError, FileExistsError, ImportError, MemoryError,
+                images.OutputWriteError, models.WeightsUnavailableError) as error:
             logging.debug("error details", exc_info=True)
             logging.error("%s", " ".join(str(error).split()))
             return EXIT_USAGE
-        except KeyboardInterrupt:  # Ctrl-C outside a dream, or a second one during it
+        except callbacks.Aborted as error:  # a second stop signal during a dream
+            logging.error("%s", error)
+            return 128 + error.signum
+        except KeyboardInterrupt:  # Ctrl-C outside a dream
             logging.error("interrupted")
             return EXIT_INTERRUPTED
 
@@ -239,29 +248,44 @@ def _callbacks(stop: callbacks.StopOnInterrupt, tensorboard: str | None, prefix:
     return chosen
 
 
-def _check_outputs(output: str) -> None:
-    """Checks the image, sidecar and history paths before any work, so a finished dream can be saved."""
+def _check_outputs(output: str, *, checkpoint: os.PathLike | None = None, overwrite: bool | None = None) -> None:
+    """Checks the image, sidecar, history and checkpoint paths before any work, so a finished dream can be saved."""
+    overwrite = _OVERWRITE.value if overwrite is None else overwrite
     paths = [output, sidecar.sidecar_path(output), *(holder.value for holder in _HISTORY_FLAGS if holder.value)]
-    images.check_output_path(output, overwrite=_OVERWRITE.value)
+    images.check_output_path(output, overwrite=overwrite)
     for path in paths[1:]:
-        images.check_output_path(path, overwrite=_OVERWRITE.value, image=False)
+        images.check_output_path(path, overwrite=overwrite, image=False)
+    if checkpoint is not None and os.path.exists(checkpoint) and not overwrite:
+        raise FileExistsError(f"{checkpoint} holds an unfinished dream: `tfdream resume {checkpoint}` goes on "
+                              "with it, --overwrite starts over")
     if len({os.path.abspath(path) for path in paths}) < len(paths):
         raise app.UsageError(f"output files must differ (the sidecar is {sidecar.sidecar_path(output)}). "
                              f"Received: {[str(path) for path in paths]}")
 
 
-def _save(result: dreamer_lib.DreamResult, output: str, source: dict) -> None:
-    overwrite = _OVERWRITE.value
+def _checkpoint_seconds() -> float | None:
+    """`--checkpoint_every` in seconds, None for checkpoints only when a dream is stopped."""
+    return _CHECKPOINT_EVERY.value * 60 or None
+
+
+def _save(result: dreamer_lib.DreamResult, output: str, source: dict,
+          checkpointer: checkpoints.Checkpointer | None = None, *, overwrite: bool | None = None) -> None:
+    """Writes the image, its sidecar and the asked-for histories; the checkpoint goes once the dream is done."""
+    overwrite = _OVERWRITE.value if overwrite is None else overwrite
+    kept = checkpointer.path if checkpointer is not None and result.interrupted else None
     path = result.save(output, overwrite=overwrite)
-    sidecar.write(result, output, source, overwrite=overwrite)
+    sidecar.write(result, output, source, overwrite=overwrite, checkpoint=kept)
     if _HISTORY_CSV.value:
         result.history.to_csv(_HISTORY_CSV.value, overwrite=overwrite)
     if _HISTORY_JSON.value:
         result.history.to_json(_HISTORY_JSON.value, overwrite=overwrite)
     if _HISTORY_PLOT.value:
         result.history.plot(_HISTORY_PLOT.value, overwrite=overwrite)
-    logging.info("wrote %s and %s%s", path, sidecar.sidecar_path(path),
-                 " (interrupted: the image after the last finished step)" if result.interrupted else "")
+    if checkpointer is not None and not result.interrupted:
+        checkpointer.remove()
+    interrupted = " (interrupted: the image after the last finished step"
+    interrupted += f"; `tfdream resume {sidecar.sidecar_path(path)}` goes on)" if kept else ")"
+    logging.info("wrote %s and %s%s", path, sidecar.sidecar_path(path), interrupted if result.interrupted else "")
 
 
 @_command
@@ -272,7 +296,7 @@ def dream_main(argv: list[str]) -> int:
       INPUT: image file or bundled sample name (default: coffee); OUTPUT: image file (+ sidecar .json)
     """
     source, output = _arguments(argv, _INPUT, _OUTPUT, optional=1)
-    _check_outputs(output)
+    _check_outputs(output, checkpoint=checkpoints.checkpoint_path(output))
     config = _config()
     runs = _runs()
     if len(runs) != 1:
@@ -281,11 +305,13 @@ def dream_main(argv: list[str]) -> int:
     image, size = _source(source)
     described = sidecar.describe_input(image, size=size, max_dim=_MAX_DIM.value)
     dreamer = dreamer_lib.Dreamer(runs[0].model, runs[0].layers, **_dreamer_options())
+    checkpointer = checkpoints.Checkpointer(checkpoints.checkpoint_path(output), source=described,
+                                            image_path=output, every=_checkpoint_seconds())
     with callbacks.StopOnInterrupt() as stop:
         result = dreamer.dream(image, size=size, config=config, max_dim=_MAX_DIM.value,
-                               callbacks=_callbacks(stop, _TENSORBOARD.value))
-    _save(result, output, described)
-    return EXIT_INTERRUPTED if stop.interrupted else 0
+                               callbacks=_callbacks(stop, _TENSORBOARD.value), checkpoint=checkpointer)
+    _save(result, output, described, checkpointer)
+    return stop.exit_status
 
 
 @_command
@@ -308,7 +334,7 @@ def compare_main(argv: list[str]) -> int:
         )
     logging.info("wrote %d files to %s%s", len(comparison.files), output_dir,
                  " (interrupted: later runs skipped)" if comparison.interrupted else "")
-    return EXIT_INTERRUPTED if stop.interrupted else 0
+    return stop.exit_status
 
 
 @_command
@@ -343,10 +369,32 @@ def rerun_main(argv: list[str]) -> int:
     with callbacks.StopOnInterrupt() as stop:
         result = sidecar.rerun(path, callbacks=_callbacks(stop, _TENSORBOARD.value), strategy=_strategy())
     _save(result, output, source)
-    return EXIT_INTERRUPTED if stop.interrupted else 0
+    return stop.exit_status
 
 
-COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main}
+@_command
+def resume_main(argv: list[str]) -> int:
+    """Goes on with a dream stopped by a signal or a crash, from its checkpoint, to the image an uninterrupted
+    dream makes (bit-identical on the same machine).
+
+    USAGE: tfdream resume SIDECAR_OR_CHECKPOINT [flags]
+      the interrupted image's sidecar .json, or its .checkpoint.npz (after a crash, when no sidecar was written);
+      the image goes where the dream was to write it, unless --output names another file
+    """
+    (path,) = _arguments(argv, _SIDECAR)
+    saved = checkpoints.load(sidecar.find_checkpoint(path))
+    output = _OUTPUT.value or saved.image_path
+    same_dream = os.path.abspath(output) == saved.image_path  # its interrupted image and sidecar are replaced
+    _check_outputs(output, overwrite=_OVERWRITE.value or same_dream)
+    with callbacks.StopOnInterrupt() as stop:
+        result, checkpointer = sidecar.resume(saved, callbacks=_callbacks(stop, _TENSORBOARD.value),
+                                              strategy=_strategy(), checkpoint_every=_checkpoint_seconds())
+    _save(result, output, saved.source, checkpointer, overwrite=_OVERWRITE.value or same_dream)
+    return stop.exit_status
+
+
+COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main,
+            "resume": resume_main}
 
 
 def adopt_flags(command: str) -> None:

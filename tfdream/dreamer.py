@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import pathlib
@@ -18,7 +19,7 @@ import tensorflow as tf
 from tfdream import config as config_lib
 from tfdream import history as history_lib
 from tfdream import precision as precision_lib
-from tfdream import display, images, models, objectives, octaves, smoothing, steps, tiling
+from tfdream import checkpoints, display, images, memory, models, objectives, octaves, smoothing, steps, tiling
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +184,8 @@ class Dreamer:
         config: config_lib.DreamConfig | None = None,
         callbacks: Sequence[history_lib.Callback] = (),
         max_dim: int | None = None,
+        checkpoint: checkpoints.Checkpointer | None = None,
+        resume_from: checkpoints.DreamState | None = None,
         **options: Any,
     ) -> DreamResult:
         """Dreams on `image`, or on seeded noise of `size` when `image` is None.
@@ -193,6 +196,10 @@ class Dreamer:
             config: A `DreamConfig`; keyword `options` (its field names) override its fields.
             callbacks: `history.Callback`s (progress, TensorBoard, interrupt handling, ...).
             max_dim: Downscale a loaded image so its longer side is at most this many pixels.
+            checkpoint: Saves the dream's state when a callback stops it and periodically (see
+                `tfdream.checkpoints`).
+            resume_from: Go on from this state of the same dream (same input, config and seed) instead of
+                starting over; the result is the one an uninterrupted dream gives.
             **options: `DreamConfig` fields, e.g. `steps=50, octaves=range(-2, 3), tile_size=512, seed=0`.
 
         Returns:
@@ -211,29 +218,66 @@ class Dreamer:
                 f"Received: tile_size={config.tile_size}"
             )
         rng = np.random.default_rng(config.seed)
+        decoded_shape, input_shape = self._input_shapes(image, size, max_dim)
+        shapes = self._octave_shapes(input_shape, config)
+        memory.check(self.memory_estimate(input_shape, shapes, config, decoded_shape), memory.available_bytes(),
+                     f"a dream of {input_shape[1]}x{input_shape[0]} pixels")
         rgb = self._input(image, size, rng, max_dim)
         preprocessing = self.loaded.preprocessing
         original = _in_bands(lambda rows: preprocessing.preprocess(rows).numpy(), rgb, np.float32)
         del rgb
-        shapes = self._octave_shapes(original.shape[:2], config)
-        history = history_lib.LossHistory(self.objective.labels)
+        history = history_lib.LossHistory(self.objective.labels, resume_from.records if resume_from else ())
+        if resume_from is not None:
+            _check_resumable(resume_from, shapes, config)
+            rng.bit_generator.state = resume_from.rng
         for callback in callbacks:
             callback.on_begin(config, shapes)
-        dreamed, interrupted = self._run_octaves(original, shapes, config, rng, history, callbacks)
+        dreamed, interrupted = self._run_octaves(original, shapes, config, rng, history, callbacks, checkpoint,
+                                                 resume_from)
         final = _to_uint8(preprocessing, octaves.resize(dreamed, original.shape[:2]))
         result = DreamResult(final, history, config, self.get_config(), interrupted, time.monotonic() - start)
         for callback in callbacks:
             callback.on_end(result)
         return result
 
-    def _input(self, image: ImageSource, size, rng: np.random.Generator, max_dim) -> np.ndarray:
+    def _input_shapes(self, image: ImageSource, size, max_dim) -> tuple[tuple[int, int] | None, tuple[int, int]]:
+        """(shape of the file as decoded or None, shape of the input as dreamed), before anything is loaded."""
         if image is None:
             if size is None or len(size) != 2 or not all(isinstance(s, int) and s >= 1 for s in size):
                 raise ValueError(f"size must be (height, width) of positive ints when image is None. Received: size={size!r}")
-            return np.clip(rng.normal(127.5, 20.0, (*size, 3)), 0, 255).astype(np.float32)
+            return None, tuple(size)
         if size is not None:
             raise ValueError(f"size is only for dreaming from noise (image=None). Received: size={size!r}")
+        shape = images.image_shape(image)
+        decoded = shape if isinstance(image, (str, os.PathLike)) else None
+        return decoded, images.shape_within(shape, max_dim)
+
+    def _input(self, image: ImageSource, size, rng: np.random.Generator, max_dim) -> np.ndarray:
+        """The input as float32 RGB in [0, 255]: the loaded image, or seeded noise made in float32 bands."""
+        if image is None:
+            return _noise(rng, size)
         return images.load_image(image, max_dim=max_dim)
+
+    def memory_estimate(
+        self,
+        input_shape: tuple[int, int],
+        shapes: Sequence[tuple[int, int]],
+        config: config_lib.DreamConfig,
+        decoded_shape: tuple[int, int] | None = None,
+    ) -> memory.MemoryEstimate:
+        """Peak memory of dreaming an input of `input_shape` through octaves of `shapes` (see `tfdream.memory`)."""
+        batches = []
+        for shape in shapes:
+            grid = tiling.make_grid(shape, config.tile_size, config.tile_overlap, min_tile=self.min_size)
+            pixels = grid.tile[0] * grid.tile[1]
+            batches.append((pixels, min(grid.count, max(1, config.batch_pixels // pixels) * self.replicas)))
+        tile_pixels, batch_tiles = max(batches, key=lambda batch: batch[0] * batch[1])
+        return memory.estimate(input_shape, shapes, tile_pixels, batch_tiles, self._activation_bytes,
+                               decoded_shape=decoded_shape, detail=config.detail)
+
+    @functools.cached_property
+    def _activation_bytes(self) -> float:
+        return memory.activation_bytes_per_pixel(self.extractor, side=max(96, self.min_size))
 
     def _octave_shapes(self, base_shape, config: config_lib.DreamConfig) -> list[tuple[int, int]]:
         shapes = []
@@ -253,22 +297,28 @@ class Dreamer:
             )
         return shapes
 
-    def _run_octaves(self, original, shapes, config, rng, history, callbacks) -> tuple[np.ndarray, bool]:
+    def _run_octaves(self, original, shapes, config, rng, history, callbacks, checkpoint,
+                     resume_from) -> tuple[np.ndarray, bool]:
         preprocessing = self.loaded.preprocessing
         value_range = preprocessing.value_range
         step_size = config.step_size * float(np.mean(value_range[1] - value_range[0])) / 2.0
         weights = {term.label: term.weight for term in self.objective.terms}
-        image = octaves.resize(original, shapes[0])
+        if resume_from is not None:
+            first_octave, first_step, image = resume_from.octave, resume_from.step, resume_from.image.copy()
+        else:
+            first_octave, first_step, image = 0, 0, octaves.resize(original, shapes[0])
         if config.detail and image is original:
             image = image.copy()  # the original is reinjected after each octave; else it is dreamed in place
         for index, shape in enumerate(shapes):
+            if index < first_octave:
+                continue
             for callback in callbacks:
                 callback.on_octave_begin(index, shape)
             image = octaves.resize(image, shape)
             grid = tiling.make_grid(shape, config.tile_size, config.tile_overlap, min_tile=self.min_size)
             batch_size = max(1, config.batch_pixels // (grid.tile[0] * grid.tile[1])) * self.replicas
             gradient = np.empty_like(image)
-            for step in range(config.steps):
+            for step in range(first_step if index == first_octave else 0, config.steps):
                 shift = (int(rng.integers(shape[0])), int(rng.integers(shape[1]))) if config.random_roll else (0, 0)
                 sigma = smoothing.cascade_sigma(step, config.steps, config.smoothing)
                 values, batch_size = tiling.tiled_gradient(
@@ -284,7 +334,11 @@ class Dreamer:
                 record = history.append(index, step, total, values, skipped)
                 for callback in callbacks:
                     callback.on_step(record)
-                if any(callback.should_stop() for callback in callbacks):
+                stop = any(callback.should_stop() for callback in callbacks)
+                if checkpoint is not None and (stop or checkpoint.due()):
+                    state = checkpoints.DreamState(index, step + 1, image, rng.bit_generator.state, history.records)
+                    checkpoint.save(state, config.to_dict(), self.get_config())
+                if stop:
                     return image, True
             if config.detail and index > 0:
                 image += octaves.lost_detail(original, shapes[index - 1], shape)
@@ -301,6 +355,31 @@ def _model_reference(model: str | os.PathLike | keras.Model) -> str:
     if isinstance(model, keras.Model):
         return model.name
     return model if model in models.MODELS else str(pathlib.Path(model).resolve())
+
+
+def _check_resumable(state: checkpoints.DreamState, shapes, config: config_lib.DreamConfig) -> None:
+    """Raises a ValueError if `state` cannot be a state of a dream through `shapes` with `config`."""
+    if not (0 <= state.octave < len(shapes) and 0 <= state.step <= config.steps
+            and tuple(state.image.shape) == (*shapes[state.octave], 3)):
+        raise ValueError(
+            f"resume_from does not fit this dream: octave {state.octave}, step {state.step}, image "
+            f"{tuple(state.image.shape)}; the dream has octaves {shapes} of {config.steps} steps"
+        )
+
+
+def _noise(rng: np.random.Generator, size: tuple[int, int], rows: int = 256) -> np.ndarray:
+    """Seeded grey noise: float32 RGB (H, W, 3), normal around 127.5 (std 20) clipped to [0, 255].
+
+    Drawn in float32 bands of `rows` rows, so nothing larger than the result is ever made.
+    """
+    noise = np.empty((*size, 3), np.float32)
+    for start in range(0, size[0], rows):
+        band = noise[start : start + rows]
+        band[...] = rng.standard_normal(band.shape, dtype=np.float32)
+        band *= 20.0
+        band += 127.5
+        np.clip(band, 0, 255, out=band)
+    return noise
 
 
 def _in_bands(convert, array: np.ndarray, dtype, rows: int = 256) -> np.ndarray:

@@ -38,6 +38,7 @@ _FORMATS = {
 # Errors Pillow raises for unreadable, corrupt or truncated data.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error,
                   Image.DecompressionBombError)
+_EXIF_ORIENTATION = 0x0112
 # Serializes the brief lifts of Pillow's process-wide pixel limit (see `_pixel_limit_lifted`).
 _PIXEL_LIMIT_LOCK = threading.Lock()
 
@@ -48,6 +49,21 @@ class ImageError(ValueError):
 
 class OutputExistsError(FileExistsError):
     """The output file exists and `overwrite` was not set."""
+
+
+class OutputWriteError(OSError):
+    """An output file could not be written (no space, too large, permission, ...); the message names the file
+    and the cause, and the file that was there before is unchanged."""
+
+    @classmethod
+    def of(cls, path: pathlib.Path, error: OSError) -> OutputWriteError:
+        """The one-line error for `error` raised while writing `path`."""
+        cause = (error.strerror or str(error) or type(error).__name__).rstrip(".")
+        return cls(error.errno, f"Cannot write '{path}': {cause[0].lower()}{cause[1:]}; the previous file, if any, "
+                                "is unchanged")
+
+    def __str__(self) -> str:
+        return self.strerror
 
 
 def load_image(source: str | os.PathLike | np.ndarray | Image.Image, *,
@@ -90,10 +106,7 @@ def load_image(source: str | os.PathLike | np.ndarray | Image.Image, *,
             or a bad `max_dim`.
         TypeError: `source` is of an unsupported type.
     """
-    if max_dim is not None and (isinstance(max_dim, bool) or not isinstance(max_dim, int)
-                                or max_dim < 1):
-        raise ValueError(
-            f"max_dim must be a positive integer or None. Received: max_dim={max_dim!r}")
+    _check_max_dim(max_dim)
     if isinstance(source, np.ndarray):
         rgb = _array_to_rgb(source)
     elif isinstance(source, Image.Image):
@@ -102,8 +115,7 @@ def load_image(source: str | os.PathLike | np.ndarray | Image.Image, *,
     elif isinstance(source, (str, os.PathLike)):
         rgb = _read_file(pathlib.Path(source), max_dim, allow_large)
     else:
-        raise TypeError("source must be a file path, a numpy array or a PIL.Image.Image. "
-                        f"Received: source of type {type(source).__name__}")
+        raise _unsupported(source)
     if max_dim is not None and max(rgb.shape[:2]) > max_dim:
         rgb = _downscale(rgb, max_dim)
     return np.ascontiguousarray(rgb, dtype=np.float32)
@@ -154,6 +166,8 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool = False,
         raise ValueError(f"path must be a file, not a directory. Received: path='{path}'")
     if image and path.suffix.lower() not in _FORMATS:
         raise ValueError(f"path must end in one of {', '.join(_FORMATS)}. Received: path='{path}'")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise ValueError(f"The folder of path is a file. Received: path='{path}'")
     if not path.parent.is_dir():
         raise ValueError(f"The folder of path does not exist. Received: path='{path}'")
     if not os.access(path.parent, os.W_OK | os.X_OK):
@@ -185,13 +199,17 @@ def atomic_write(path: str | os.PathLike, *, overwrite: bool = False,
     Raises:
         ValueError: bad `mode`, or a path `check_output_path` rejects.
         OutputExistsError: the file exists and `overwrite` is False.
+        OutputWriteError: the file could not be written (the previous file is kept).
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb'. Received: mode={mode!r}")
     path = check_output_path(path, overwrite=overwrite, image=False)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    # os.open (unlike tempfile.mkstemp) gives the file the usual umask-based permissions.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        # os.open (unlike tempfile.mkstemp) gives the file the usual umask-based permissions.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as error:
+        raise OutputWriteError.of(path, error) from error
     try:
         text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, mode, **text) as file:
@@ -199,6 +217,12 @@ def atomic_write(path: str | os.PathLike, *, overwrite: bool = False,
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)
+    except OutputWriteError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except OSError as error:  # no space, file too large, I/O error, ...: the old file stays as it was
+        tmp.unlink(missing_ok=True)
+        raise OutputWriteError.of(path, error) from error
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -257,8 +281,51 @@ def _decoding(name: str) -> Iterator[None]:
                          f"data ({detail}).") from err
 
 
-def _read_file(path: pathlib.Path, max_dim: int | None, allow_large: bool) -> np.ndarray:
-    """Opens, checks and decodes an image file; returns float RGB (H, W, 3)."""
+def image_shape(source: str | os.PathLike | np.ndarray | Image.Image) -> tuple[int, int]:
+    """(height, width) of what `load_image(source)` returns, read from a file's header alone (nothing decoded).
+
+    Raises:
+        ImageError: as `load_image` for a missing, empty or unrecognized file.
+    """
+    if isinstance(source, np.ndarray):
+        return tuple(source.shape[:2])
+    if isinstance(source, Image.Image):
+        return _oriented_shape(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise _unsupported(source)
+    path = pathlib.Path(source)
+    img, _ = _open(path)
+    with img, _decoding(str(path)):
+        return _oriented_shape(img)
+
+
+def _check_max_dim(max_dim) -> None:
+    if max_dim is not None and (isinstance(max_dim, bool) or not isinstance(max_dim, int) or max_dim < 1):
+        raise ValueError(f"max_dim must be a positive integer or None. Received: max_dim={max_dim!r}")
+
+
+def _unsupported(source) -> TypeError:
+    return TypeError("source must be a file path, a numpy array or a PIL.Image.Image. "
+                     f"Received: source of type {type(source).__name__}")
+
+
+def _oriented_shape(img: Image.Image) -> tuple[int, int]:
+    """(height, width) of a PIL image once its EXIF orientation is applied."""
+    width, height = img.size
+    return (width, height) if img.getexif().get(_EXIF_ORIENTATION, 1) in (5, 6, 7, 8) else (height, width)
+
+
+def shape_within(shape: tuple[int, int], max_dim: int | None) -> tuple[int, int]:
+    """The (height, width) `load_image(..., max_dim=max_dim)` gives an image of `shape`."""
+    _check_max_dim(max_dim)
+    if max_dim is None or max(shape) <= max_dim:
+        return tuple(shape)
+    width, height = _fit((shape[1], shape[0]), max_dim)
+    return height, width
+
+
+def _open(path: pathlib.Path) -> tuple[Image.Image, int | None]:
+    """Opens an image file, reading only its header; returns it with Pillow's pixel limit."""
     if path.is_dir():
         raise ImageError(f"Cannot load image '{path}': it is a directory.")
     if not path.exists():
@@ -266,13 +333,18 @@ def _read_file(path: pathlib.Path, max_dim: int | None, allow_large: bool) -> np
     if path.stat().st_size == 0:
         raise ImageError(f"Cannot load image '{path}': the file is empty (0 bytes).")
     try:
-        # Only the header is read here; the limit is enforced below, with a clearer message.
+        # The limit is enforced by the caller, with a clearer message.
         with _pixel_limit_lifted() as limit:
-            img = Image.open(path)
+            return Image.open(path), limit
     except Image.UnidentifiedImageError as err:
         raise ImageError(f"Cannot load image '{path}': not a recognized image file.") from err
     except OSError as err:
         raise ImageError(f"Cannot load image '{path}': {err.strerror or err}.") from err
+
+
+def _read_file(path: pathlib.Path, max_dim: int | None, allow_large: bool) -> np.ndarray:
+    """Opens, checks and decodes an image file; returns float RGB (H, W, 3)."""
+    img, limit = _open(path)
     with img:
         pixels = img.width * img.height
         too_large = limit is not None and pixels > limit

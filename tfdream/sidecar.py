@@ -37,7 +37,7 @@ import tensorflow as tf
 import tfdream
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
-from tfdream import history, images, samples
+from tfdream import checkpoints, history, images, samples
 
 
 def sidecar_path(image_path: str | os.PathLike) -> pathlib.Path:
@@ -78,8 +78,14 @@ def _sha256(path: pathlib.Path) -> str:
     return digest.hexdigest()
 
 
-def build(result: dreamer_lib.DreamResult, image_path: str | os.PathLike, source: Mapping[str, Any]) -> dict:
-    """The sidecar document of `result`, saved as `image_path`, dreamed from `source` (`describe_input`)."""
+def build(
+    result: dreamer_lib.DreamResult,
+    image_path: str | os.PathLike,
+    source: Mapping[str, Any],
+    checkpoint: str | os.PathLike | None = None,
+) -> dict:
+    """The sidecar document of `result`, saved as `image_path`, dreamed from `source` (`describe_input`), with
+    the checkpoint an interrupted dream goes on from (`tfdream resume`)."""
     return {
         "image": pathlib.Path(image_path).name,
         "input": dict(source),
@@ -88,6 +94,7 @@ def build(result: dreamer_lib.DreamResult, image_path: str | os.PathLike, source
         "dreamer": result.dreamer,
         "steps_completed": len(result.history),
         "interrupted": result.interrupted,
+        **({"checkpoint": pathlib.Path(checkpoint).name} if checkpoint is not None else {}),
         "versions": {
             "tfdream": tfdream.__version__,
             "tensorflow": tf.__version__,
@@ -104,11 +111,13 @@ def write(
     source: Mapping[str, Any],
     *,
     overwrite: bool = False,
+    checkpoint: str | os.PathLike | None = None,
 ) -> pathlib.Path:
-    """Writes the sidecar of the image saved at `image_path` atomically; returns its path."""
+    """Writes the sidecar of the image saved at `image_path` atomically (naming the `checkpoint` beside it that
+    an interrupted dream goes on from); returns its path."""
     path = sidecar_path(image_path)
     with images.atomic_write(path, overwrite=overwrite, mode="w") as file:
-        file.write(json.dumps(build(result, image_path, source), indent=2) + "\n")
+        file.write(json.dumps(build(result, image_path, source, checkpoint), indent=2) + "\n")
     return path
 
 
@@ -180,3 +189,52 @@ def rerun(
         max_dim=source.get("max_dim"),
         callbacks=[*replay, *callbacks],
     )
+
+
+def find_checkpoint(path: str | os.PathLike) -> pathlib.Path:
+    """The checkpoint file `path` is, or that the sidecar at `path` names."""
+    path = pathlib.Path(path)
+    if path.suffix != ".json":
+        return path
+    data = read(path)
+    if "checkpoint" not in data:
+        raise ValueError(f"{str(path)!r} names no checkpoint: its dream was not interrupted, or was made with "
+                         "checkpoints off; `tfdream rerun` makes it again")
+    return path.with_name(data["checkpoint"])
+
+
+def resume(
+    path: str | os.PathLike | checkpoints.Checkpoint,
+    *,
+    callbacks: Sequence[history.Callback] = (),
+    strategy: tf.distribute.Strategy | None = None,
+    checkpoint_every: float | None = 600.0,
+) -> tuple[dreamer_lib.DreamResult, checkpoints.Checkpointer]:
+    """Goes on with an interrupted dream from its checkpoint, to the image an uninterrupted dream makes.
+
+    Args:
+        path: A checkpoint file or one loaded, or the sidecar of the interrupted dream's image (which names its
+            checkpoint).
+        callbacks: Extra callbacks (progress, stop on signals, ...).
+        strategy: Where to run (see `Dreamer`).
+        checkpoint_every: Seconds between checkpoints while it goes on (None: only when stopped again).
+
+    Returns:
+        The result (interrupted again if a callback stopped it) and the checkpointer, whose `image_path` is
+        where the dream's image belongs and whose file is to be removed once the result is saved.
+    """
+    saved = path if isinstance(path, checkpoints.Checkpoint) else checkpoints.load(find_checkpoint(path))
+    image = input_image(saved.source)
+    checkpointer = checkpoints.Checkpointer(saved.path, source=saved.source, image_path=saved.image_path,
+                                            every=checkpoint_every)
+    dreamer = dreamer_lib.Dreamer.from_config(saved.dreamer, strategy=strategy)
+    result = dreamer.dream(
+        image,
+        size=None if image is not None else tuple(saved.source["noise_size"]),
+        config=config_lib.DreamConfig(**saved.config),
+        max_dim=saved.source.get("max_dim"),
+        callbacks=callbacks,
+        checkpoint=checkpointer,
+        resume_from=saved.state,
+    )
+    return result, checkpointer
