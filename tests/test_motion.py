@@ -163,3 +163,42 @@ def test_frame_progress_counts_frames_and_eta():
     lines = stream.getvalue().splitlines()
     assert lines[0].startswith("frame 2/4 [") and "10.00 s/frame" in lines[0] and "ETA 0:00:20" in lines[0]
     assert lines[1].startswith("frame 3/4") and "2.00 s/frame" in lines[1] and "ETA 0:00:02" in lines[1]
+
+
+def tfdream(*args) -> int:
+    """Runs `tfdream ARGS` in this process (flags restored afterwards); returns the exit status."""
+    from absl.testing import flagsaver  # pylint: disable=import-outside-toplevel
+
+    from tfdream import cli  # pylint: disable=import-outside-toplevel
+
+    with flagsaver.flagsaver(), pytest.raises(SystemExit) as exit_info:
+        cli.run(["tfdream", *map(str, args)])
+    return exit_info.value.code or 0
+
+
+CLI_QUICK = ("--steps=2", "--octaves=0", "--seed=0", "--noprogress")
+
+
+def test_cli_video_and_zoom(saved_tiny_model, clip, tmp_path):
+    out = tmp_path / "dream.mp4"
+    assert tfdream("video", clip, out, f"--model={saved_tiny_model}", *CLI_QUICK, "--later_steps=1",
+                   "--coherence=flow", "--blend=0.4", "--every=2") == 0
+    info = video.probe(out)
+    assert (info.frames, info.fps, info.has_audio) == (4, 6, True)
+    manifest = json.loads((tmp_path / "dream.frames" / "manifest.json").read_text())
+    assert manifest["settings"]["blend"] == 0.4 and manifest["settings"]["later"]["steps"] == 1
+    assert tfdream("zoom", out.with_suffix(".gif"), f"--model={saved_tiny_model}", *CLI_QUICK, "--size=32,40",
+                   "--frames=3", "--zoom=1.2", "--interpolate=1", f"--work_dir={tmp_path / 'zoom'}") == 0
+    assert video.probe(out.with_suffix(".gif")).frames == 5
+    assert (tmp_path / "zoom" / "frame_000002.png").exists()
+
+
+def test_cli_video_errors_are_usage_errors(saved_tiny_model, clip, tmp_path, caplog):
+    (tmp_path / "notes.mp4").write_text("hello")
+    assert tfdream("video", tmp_path / "notes.mp4", tmp_path / "a.mp4", f"--model={saved_tiny_model}", *CLI_QUICK) == 2
+    assert tfdream("video", clip, tmp_path / "a.webm", f"--model={saved_tiny_model}", *CLI_QUICK) == 2
+    assert tfdream("video", clip, f"--model={saved_tiny_model}", *CLI_QUICK) == 2  # only one file
+    messages = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert "notes.mp4': not a video file" in messages[0]
+    assert messages[1].startswith("output must end in .mp4 or .gif.") and messages[2].startswith("missing INPUT")
+    assert not list(tmp_path.glob("*.frames"))
