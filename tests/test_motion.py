@@ -51,11 +51,17 @@ def test_video_keeps_count_size_rate_audio_and_records_every_frame(tiny_dreamer,
     with open(result.work_dir / "history.csv") as file:
         rows = list(csv.DictReader(file))
     assert list(rows[0])[:2] == ["frame", "octave"] and len(rows) == 2 + 7
+    assert [row["frame"] for row in rows[:3]] == ["0", "0", "1"]
+    document = json.loads((result.work_dir / "history.json").read_text())
+    assert document["labels"] == ["conv2", "conv3"] and len(document["records"]) == 9
+    assert frames[4]["steps_completed"] == 1 and set(frames[4]["losses"]) == {"total", "conv2", "conv3"}
+    assert len(history.LossHistory.from_json(result.work_dir / frames[0]["history"])) == 2
     assert images.load_image(result.work_dir / "losses.png").shape[2] == 3
 
 
-def test_frame_range_divides_the_rate(tiny_dreamer, clip, tmp_path):
-    result = tiny_dreamer.dream_video(clip, tmp_path / "out.gif", config=QUICK, start=1, end=8, every=3,
+def test_frame_range_divides_the_rate_and_tiles_work(tiny_dreamer, clip, tmp_path):
+    tiled = DreamConfig(steps=1, octaves=(0,), tile_size=32, overlap=4, seed=0)
+    result = tiny_dreamer.dream_video(clip, tmp_path / "out.gif", config=tiled, start=1, end=8, every=3,
                                       coherence="blend")
     info = video.probe(result.path)
     assert info.frames == 3 and result.fps == 4 and not info.has_audio

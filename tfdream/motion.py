@@ -6,7 +6,7 @@ new source frame, so the patterns follow the motion instead of boiling. A zoom f
 dreamed frame, zoomed and rotated about the centre.
 
 Each finished frame is saved as a numbered PNG in a work folder, with a `manifest.json` holding the run's
-settings and each frame's index, seed, config and loss history. A rerun with the same settings (after a
+settings and each frame's index, seed, config and loss summary (its full loss history beside its PNG). A rerun with the same settings (after a
 crash or Ctrl-C) continues after the last finished frame: the next frame starts from the saved PNG, whose
 values are exactly those the uninterrupted run used, and every frame's seed is derived from the base seed and
 its number, so the result is the same as that of an uninterrupted run. Memory holds a few frames, never the
@@ -20,7 +20,6 @@ import dataclasses
 import datetime
 import fractions
 import hashlib
-import io
 import itertools
 import json
 import logging
@@ -217,13 +216,14 @@ class WorkFolder:
         return self.path / f"frame_{number:06d}.png"
 
     def add(self, result: dreamer_lib.DreamResult, record: Mapping[str, Any]) -> None:
-        """Saves a finished frame's image, then its manifest record (so a record always has its PNG)."""
+        """Saves a finished frame's image and loss history, then its manifest record (so a record always has
+        its files)."""
         number = len(self.frames)
-        images.save_image(result.image, self.frame_path(number), overwrite=True)
+        image = images.save_image(result.image, self.frame_path(number), overwrite=True)
+        losses = result.history.to_json(image.with_suffix(".history.json"), overwrite=True)
         self.frames.append({
-            "frame": number, "file": self.frame_path(number).name, **record, "seed": result.seed,
-            "config": result.config.to_dict(), "losses": result.history.summary(),
-            "history": result.history.records,
+            "frame": number, "file": image.name, **record, "seed": result.seed, "config": result.config.to_dict(),
+            "steps_completed": len(result.history), "losses": result.history.summary(), "history": losses.name,
         })
         self._write_manifest()
 
@@ -231,27 +231,27 @@ class WorkFolder:
         """A finished frame as float32 RGB (H, W, 3) holding the PNG's exact uint8 values."""
         return images.load_image(self.frame_path(number))
 
-    def labels(self) -> list[str]:
-        """The loss labels of the frames' histories (layer terms)."""
-        first = self.frames[0]["history"][0] if self.frames and self.frames[0]["history"] else {}
-        return [key for key in first if key not in (*history_lib.FIXED_COLUMNS, "skipped")]
+    def history(self, number: int) -> history_lib.LossHistory:
+        """The loss history of a finished frame."""
+        return history_lib.LossHistory.from_json(self.path / self.frames[number]["history"])
 
     def write_histories(self) -> None:
-        """Writes every frame's loss history to `history.csv` and `history.json` (a `frame` column added)
-        and plots each layer's final loss per frame to `losses.png`."""
+        """Writes every frame's loss history to `history.csv` and `history.json` (a `frame` column added),
+        one frame at a time, and plots each layer's final loss per frame to `losses.png`."""
         if not self.frames:
             return
-        labels = self.labels()
-        rows = [{"frame": frame["frame"], **record} for frame in self.frames for record in frame["history"]]
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=["frame", *history_lib.FIXED_COLUMNS, *labels, "skipped"],
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        with images.atomic_write(self.path / "history.csv", overwrite=True, mode="w") as file:
-            file.write(buffer.getvalue())
-        with images.atomic_write(self.path / "history.json", overwrite=True, mode="w") as file:
-            json.dump({"labels": labels, "records": rows}, file)
+        labels = self.history(0).labels
+        with images.atomic_write(self.path / "history.csv", overwrite=True, mode="w") as table, \
+                images.atomic_write(self.path / "history.json", overwrite=True, mode="w") as document:
+            writer = csv.DictWriter(table, fieldnames=["frame", *history_lib.FIXED_COLUMNS, *labels, "skipped"],
+                                    lineterminator="\n")
+            writer.writeheader()
+            document.write(f'{{"labels": {json.dumps(list(labels))}, "records": [')
+            for number in range(len(self.frames)):
+                rows = [{"frame": number, **record} for record in self.history(number).records]
+                writer.writerows(rows)
+                document.write(("," if number else "") + ",".join(json.dumps(row) for row in rows))
+            document.write("]}")
         history_lib.save_figure(self._plot(labels), self.path / "losses.png", overwrite=True)
 
     def _plot(self, labels: Sequence[str]):
