@@ -3,6 +3,9 @@
 import csv
 import io
 import json
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -208,3 +211,23 @@ def test_cli_video_errors_are_usage_errors(saved_tiny_model, clip, tmp_path, cap
     assert "notes.mp4': not a video file" in messages[0]
     assert messages[1].startswith("output must end in .mp4 or .gif.") and messages[2].startswith("missing INPUT")
     assert not list(tmp_path.glob("*.frames"))
+
+
+def test_ctrl_c_keeps_finished_frames_and_exits_130(saved_tiny_model, clip, tmp_path):
+    command = [sys.executable, "-m", "tfdream.cli", "video", str(clip), str(tmp_path / "out.mp4"),
+               f"--model={saved_tiny_model}", "--steps=1", "--octaves=0", "--later_steps=1000000"]
+    process = subprocess.Popen(command, text=True, stderr=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        for line in process.stderr:  # the frames progress line after the first (one-step) frame
+            if line.startswith("frame 1/8"):
+                break
+        else:
+            pytest.fail(f"no progress line; exit status {process.wait()}")
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "run the same command again to continue" in stderr and "Traceback" not in stderr
+    manifest = json.loads((tmp_path / "out.frames" / "manifest.json").read_text())
+    assert len(manifest["frames"]) == 1 and not (tmp_path / "out.mp4").exists()
