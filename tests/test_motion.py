@@ -231,3 +231,35 @@ def test_ctrl_c_keeps_finished_frames_and_exits_130(saved_tiny_model, clip, tmp_
     assert "run the same command again to continue" in stderr and "Traceback" not in stderr
     manifest = json.loads((tmp_path / "out.frames" / "manifest.json").read_text())
     assert len(manifest["frames"]) == 1 and not (tmp_path / "out.mp4").exists()
+
+
+_STRATEGY_SCRIPT = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from tfdream import DreamConfig, Dreamer, images, testing
+
+folder = sys.argv[1]
+testing.sample_video(f"{folder}/clip.mp4", frames=3)
+config = DreamConfig(steps=2, octaves=(0,), tile_size=32, overlap=4, seed=0)
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+frames = {}
+for name, where in (("one", None), ("two", strategy)):
+    dreamer = Dreamer(testing.tiny_model(), {"conv2": 1.0}, preprocessing="inception", precision="float32",
+                      strategy=where)
+    result = dreamer.dream_video(f"{folder}/clip.mp4", f"{folder}/{name}.mp4", config=config)
+    frames[name] = [images.load_image(result.work_dir / f"frame_{n:06d}.png") for n in range(result.frames)]
+print(json.dumps({"frames": len(frames["two"]),
+                  "difference": max(float(np.abs(a - b).mean()) for a, b in zip(frames["one"], frames["two"]))}))
+"""
+
+
+def test_video_with_a_distribution_strategy(tmp_path):
+    process = subprocess.run([sys.executable, "-c", _STRATEGY_SCRIPT, str(tmp_path)], capture_output=True,
+                             text=True, timeout=300)
+    assert process.returncode == 0, process.stderr[-3000:]
+    report = json.loads(process.stdout.strip().splitlines()[-1])
+    assert report["frames"] == 3 and report["difference"] < 0.5

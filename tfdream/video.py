@@ -8,8 +8,10 @@ re-encoding. GIF frames get their own 256-colour palette each and carry no audio
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fractions
+import itertools
 import logging
 import os
 import pathlib
@@ -144,28 +146,30 @@ def write_video(path: str | os.PathLike, frames: Iterable[np.ndarray], fps: frac
     if first is None:
         raise ValueError(f"write_video needs at least one frame. Received: no frames for '{path}'")
     gif = path.suffix.lower() == ".gif"
-    with images.atomic_write(path, overwrite=overwrite) as file, \
-            av.open(file, "w", format="gif" if gif else "mp4") as container:
+    with contextlib.ExitStack() as stack:
+        file = stack.enter_context(images.atomic_write(path, overwrite=overwrite))
+        container = stack.enter_context(av.open(file, "w", format="gif" if gif else "mp4"))
         height, width = first.shape[:2]
         stream = container.add_stream("gif" if gif else "libx264", rate=fps)
         stream.width, stream.height = (width, height) if gif else (width + width % 2, height + height % 2)
         stream.pix_fmt = "pal8" if gif else "yuv420p"
         if not gif:
             stream.options = {"crf": "18", "preset": "medium"}
-        audio = _audio_source(audio_from) if not gif else None
-        copied = container.add_stream_from_template(audio[1]) if audio else None
-        for index, pixels in enumerate(_chain(first, frames)):
+        source = None if gif or audio_from is None else stack.enter_context(av.open(str(audio_from)))
+        audio = source.streams.audio[0] if source and source.streams.audio else None
+        copied = container.add_stream_from_template(audio) if audio else None
+        count = 0
+        for count, pixels in enumerate(itertools.chain([first], frames), start=1):
             if pixels.shape != first.shape:
                 raise ValueError(f"every frame must have the first frame's shape {first.shape}. "
-                                 f"Received: frame {index} of shape {pixels.shape}")
+                                 f"Received: frame {count - 1} of shape {pixels.shape}")
             frame = _palette_frame(pixels) if gif else av.VideoFrame.from_ndarray(_even(pixels), format="rgb24")
-            frame.pts = index
+            frame.pts = count - 1
             frame.time_base = 1 / fps
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
         if audio:
-            with audio[0]:
-                _copy_audio(audio[0], audio[1], copied, audio_start, (index + 1) / fps)
+            _copy_audio(source, audio, copied, audio_start, count / fps)
     return path
 
 
@@ -187,11 +191,6 @@ def _reason(error: av.FFmpegError) -> str:
     return " ".join(str(getattr(error, "strerror", None) or error).split())
 
 
-def _chain(first: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-    yield first
-    yield from rest
-
-
 def _even(pixels: np.ndarray) -> np.ndarray:
     """Pads odd heights/widths by repeating the last row/column (yuv420p needs even sizes)."""
     height, width = pixels.shape[:2]
@@ -207,17 +206,6 @@ def _palette_frame(pixels: np.ndarray) -> av.VideoFrame:
     palette = np.full((256, 4), 255, np.uint8)  # PyAV's pal8 entries: alpha, red, green, blue
     palette[: len(colours), 1:] = colours
     return av.VideoFrame.from_ndarray((np.asarray(quantized), palette), format="pal8")
-
-
-def _audio_source(path: str | os.PathLike | None):
-    """(open container, its first audio stream) or None when there is no file or no audio."""
-    if path is None:
-        return None
-    container = av.open(str(path))
-    if not container.streams.audio:
-        container.close()
-        return None
-    return container, container.streams.audio[0]
 
 
 def _copy_audio(source, stream, target, start: float, duration: float) -> None:
