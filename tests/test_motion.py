@@ -128,6 +128,9 @@ def test_zoom_writes_frames_and_in_betweens_and_resumes_identically(tiny_dreamer
         name = f"frame_{number:06d}.png"
         np.testing.assert_array_equal(images.load_image(whole.work_dir / name),
                                       images.load_image(resumed.work_dir / name))
+    longer = tiny_dreamer.dream_zoom(None, tmp_path / "parts.gif", overwrite=True, **dict(options, frames=5))
+    assert longer.frames == 5 and video.probe(longer.path).frames == 5
+    assert len(json.loads((longer.work_dir / "manifest.json").read_text())["frames"]) == 5
 
 
 def test_zoom_from_an_image_array(tiny_dreamer, tiny_image, tmp_path):

@@ -53,8 +53,8 @@ class MotionResult:
     Attributes:
         path: The video written, or None when the run was interrupted (the frames so far are kept).
         work_dir: The folder of the dreamed frames, `manifest.json`, `history.csv`/`.json` and `losses.png`.
-        frames: Dreamed frames finished (in the work folder).
-        fps: Frames per second of the video.
+        frames: Dreamed frames in the video, or finished so far when interrupted.
+        fps: Frames per second of the video (as an exact fraction).
         interrupted: True when a callback stopped the run; a rerun continues it.
     """
 
@@ -375,7 +375,6 @@ def dream_video(
     if progress:
         progress.begin(total, len(work.frames))
     previous_source = previous_dream = None  # float32 RGB of the frame before
-    number = -1
     for number, (_, pixels) in enumerate(frames):
         source = images.load_image(pixels, max_dim=max_dim)
         if number < len(work.frames):  # finished in an earlier run
@@ -387,23 +386,27 @@ def dream_video(
         initial = _video_start(source, previous_source, previous_dream, coherence, blend)
         result = _dream(dreamer, initial, later if number else first, frame_seed(work.seed, number), callbacks)
         if result.interrupted:
-            work.write_histories()
-            return MotionResult(None, work.path, len(work.frames), info.fps / every, interrupted=True)
+            return _interrupted(work, progress, info.fps / every)
         work.add(result, {"source_frame": start + number * every})
         previous_source, previous_dream = source, result.image.astype(np.float32)
         if progress:
             progress.frame_done(time.monotonic() - began)
     if progress:
         progress.end()
-    if number + 1 < len(work.frames):
-        raise ValueError(f"work_dir holds {len(work.frames)} frames but the video has only {number + 1} in the "
-                         f"range. Received: work_dir='{work.path}'")
     work.write_histories()
     fps = info.fps / every
     path = video.write_video(dst, (images.to_uint8(work.load(index)) for index in range(len(work.frames))), fps,
                              audio_from=src, audio_start=float(start / info.fps), overwrite=overwrite)
     logger.info("wrote %s (%d frames at %.3g fps) and the frames in %s", path, len(work.frames), fps, work.path)
     return MotionResult(path, work.path, len(work.frames), fps)
+
+
+def _interrupted(work: WorkFolder, progress: FrameProgress | None, fps) -> MotionResult:
+    """Ends a stopped run: the finished frames' histories written, no video."""
+    if progress:
+        progress.end()
+    work.write_histories()
+    return MotionResult(None, work.path, len(work.frames), fractions.Fraction(fps), interrupted=True)
 
 
 def _video_start(source: np.ndarray, previous_source: np.ndarray | None, previous_dream: np.ndarray | None,
@@ -447,7 +450,8 @@ def dream_zoom(
         image: The first frame's input: an image file, an RGB array in [0, 255], or None for seeded noise of
             `size`.
         dst: The output, .mp4 or .gif; written atomically at the end.
-        frames: Dreamed frames, >= 1.
+        frames: Dreamed frames, >= 1. A rerun with more frames continues a finished zoom; with fewer, the
+            video shows the first ones.
         zoom: Zoom factor per frame, > 0 (> 1 zooms in).
         rotate: Degrees of rotation per frame (counter-clockwise).
         size: (height, width) of the noise when `image` is None.
@@ -474,8 +478,8 @@ def dream_zoom(
                              f"Received: {name}={value!r}")
     dst = video.check_output(dst, overwrite=overwrite)
     first, later = _frame_configs(config, later_steps, later_octaves)
-    settings = _settings("zoom", _describe_image(image, size, max_dim), dreamer, first, later,
-                         frames=frames, zoom=zoom, rotate=rotate)
+    settings = _settings("zoom", _describe_image(image, size, max_dim), dreamer, first, later, zoom=zoom,
+                         rotate=rotate)  # not `frames`: a finished zoom can be made longer
     work = WorkFolder(work_dir or _default_work_dir(dst), settings, first.seed)
     if progress:
         progress.begin(frames, len(work.frames))
@@ -489,24 +493,26 @@ def dream_zoom(
         else:
             result = _dream(dreamer, zoom_rotate(work.load(number - 1), zoom, rotate), later, seed, callbacks)
         if result.interrupted:
-            work.write_histories()
-            return MotionResult(None, work.path, len(work.frames), fractions.Fraction(fps), interrupted=True)
+            return _interrupted(work, progress, fps)
         work.add(result, {})
         if progress:
             progress.frame_done(time.monotonic() - began)
     if progress:
         progress.end()
     work.write_histories()
-    path = video.write_video(dst, _zoom_playback(work, zoom, rotate, interpolate), fps, overwrite=overwrite)
+    path = video.write_video(dst, _zoom_playback(work, frames, zoom, rotate, interpolate), fps,
+                             overwrite=overwrite)
     logger.info("wrote %s and the frames in %s", path, work.path)
-    return MotionResult(path, work.path, len(work.frames), fractions.Fraction(fps).limit_denominator(1001 * 1000))
+    return MotionResult(path, work.path, frames, fractions.Fraction(fps))
 
 
-def _zoom_playback(work: WorkFolder, zoom: float, rotate: float, interpolate: int) -> Iterator[np.ndarray]:
-    """The dreamed frames, with `interpolate` in-between frames after each but the last (uint8 RGB)."""
+def _zoom_playback(work: WorkFolder, frames: int, zoom: float, rotate: float,
+                   interpolate: int) -> Iterator[np.ndarray]:
+    """The first `frames` dreamed frames, with `interpolate` in-between frames after each but the last
+    (uint8 RGB)."""
     before = work.load(0)
     yield images.to_uint8(before)
-    for number in range(1, len(work.frames)):
+    for number in range(1, frames):
         after = work.load(number)
         for step in range(1, interpolate + 1):
             t = step / (interpolate + 1)
