@@ -98,6 +98,15 @@ def test_flow_starts_closer_to_the_previous_dream_than_blending(clip):
     assert np.abs(flowed - panned)[inner].mean() < 0.5 * np.abs(dreamed - panned)[inner].mean()
 
 
+def test_flow_reliability_marks_content_entering_the_frame(clip):
+    earlier, later = (images.load_image(pixels) for pixels in frames_of(clip)[:2])
+    backward, forward = motion.optical_flow(later, earlier), motion.optical_flow(earlier, later)
+    reliable = motion.flow_reliability(backward, forward)
+    assert reliable.dtype == np.float32 and set(np.unique(reliable)) <= {0.0, 1.0}
+    assert reliable[:, -1].mean() < 0.2  # the pan brings new content in at the right
+    assert reliable[4:-4, 4:-8].mean() > 0.9
+
+
 def test_warp_with_a_constant_flow_shifts():
     image = np.arange(5 * 6 * 3, dtype=np.float32).reshape(5, 6, 3)
     flow = np.zeros((5, 6, 2), np.float32)
