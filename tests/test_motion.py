@@ -72,6 +72,13 @@ def test_frame_range_divides_the_rate_and_tiles_work(tiny_dreamer, clip, tmp_pat
     assert [frame["source_frame"] for frame in manifest["frames"]] == [1, 4, 7]
 
 
+def test_max_dim_shrinks_frames_and_odd_sizes_are_padded(tiny_dreamer, clip, tmp_path):
+    result = tiny_dreamer.dream_video(clip, tmp_path / "out.mp4", config=QUICK, end=3, max_dim=45)
+    assert images.load_image(result.work_dir / "frame_000002.png").shape == (34, 45, 3)
+    info = video.probe(result.path)
+    assert (info.width, info.height, info.frames) == (46, 34, 3)
+
+
 @pytest.mark.parametrize("coherence", ["flow", "none"])
 def test_resume_after_interruption_equals_uninterrupted_run(tiny_dreamer, clip, tmp_path, coherence):
     options = dict(config=QUICK, later_steps=1, coherence=coherence, blend=0.3)
