@@ -1,10 +1,12 @@
-"""The `tfdream` command, on absl flags: dream, compare, layers, rerun.
+"""The `tfdream` command, on absl flags: dream, compare, layers, rerun, resume, video, zoom.
 
     tfdream dream [INPUT] OUTPUT [--model=inception_v3] [--layers=mixed3,mixed5:2] [--steps=50] ...
     tfdream compare [INPUT] OUTPUT_DIR [--presets=inception_v3_low_vs_high] [--models=..] [--layer_sets=..]
     tfdream layers [MODEL]
     tfdream rerun SIDECAR OUTPUT
     tfdream resume SIDECAR_OR_CHECKPOINT
+    tfdream video INPUT.mp4 OUTPUT.mp4|.gif [--coherence=flow] [--blend=0.5] [--later_steps=10] [--start=0] ...
+    tfdream zoom [INPUT] OUTPUT.mp4|.gif [--frames=48] [--zoom=1.05] [--rotate=0] [--interpolate=0] ...
 
 `tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. The scripts in
 `examples/` run the same mains. Flags are defined and read in this module only.
@@ -26,7 +28,7 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from tfdream import callbacks, checkpoints, compare, images, models, objectives, presets, samples, sidecar
+from tfdream import callbacks, checkpoints, compare, images, models, motion, objectives, presets, samples, sidecar
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
 from tfdream import precision as precision_lib
@@ -124,16 +126,41 @@ _HISTORY_JSON = flags.DEFINE_string("history_json", None, "dream, rerun: write t
 _HISTORY_PLOT = flags.DEFINE_string("history_plot", None, "dream, rerun: plot the loss history (.png, .pdf, .svg).")
 _PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar with ETA on stderr.")
 _TENSORBOARD = flags.DEFINE_string("tensorboard", None, "TensorBoard log folder (compare: a subfolder per run).")
+# video and zoom (tfdream.motion)
+_LATER_STEPS = flags.DEFINE_integer("later_steps", None, "video, zoom: steps per octave of the frames after the "
+                                    "first (default: --steps).", lower_bound=1)
+_LATER_OCTAVES = flags.DEFINE(_IntsParser(), "later_octaves", None, "video, zoom: octaves of the frames after the "
+                              "first, e.g. 0 (default: --octaves).", serializer=flags.CsvListSerializer(","))
+_WORK_DIR = flags.DEFINE_string("work_dir", None, "video, zoom: folder of the dreamed frames and manifest, where a "
+                                "rerun resumes (default: OUTPUT with the suffix .frames).")
+_COHERENCE = flags.DEFINE_enum("coherence", "flow", motion.COHERENCE, "video: start each frame from the previous "
+                               "dream warped by optical flow (flow), as it is (blend), or not at all (none).")
+_BLEND = flags.DEFINE_float("blend", 0.5, "video: share of the new source frame in a frame's start.",
+                            lower_bound=0.0, upper_bound=1.0)
+_START = flags.DEFINE_integer("start", 0, "video: first source frame (from 0).", lower_bound=0)
+_END = flags.DEFINE_integer("end", None, "video: source frame to stop before (default: the end).", lower_bound=1)
+_EVERY = flags.DEFINE_integer("every", 1, "video: dream every N-th source frame.", lower_bound=1)
+_FRAMES = flags.DEFINE_integer("frames", 48, "zoom: frames to dream.", lower_bound=1)
+_ZOOM = flags.DEFINE_float("zoom", 1.05, "zoom: zoom factor per frame (> 1 zooms in).")
+_ROTATE = flags.DEFINE_float("rotate", 0.0, "zoom: degrees of rotation per frame (counter-clockwise).")
+_FPS = flags.DEFINE_float("fps", 12.0, "zoom: frames per second of the video.")
+_INTERPOLATE = flags.DEFINE_integer("interpolate", 0, "zoom: in-between frames (zoomed and cross-faded, not "
+                                    "dreamed) per pair of dreamed frames.", lower_bound=0)
 
 _DREAM_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
                 _STRATEGY, _PRESETS, *_CONFIG.values(), _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS, _TENSORBOARD]
 _HISTORY_FLAGS = [_HISTORY_CSV, _HISTORY_JSON, _HISTORY_PLOT]
+_MOTION_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
+                 _STRATEGY, _PRESETS, *_CONFIG.values(), _INPUT, _OUTPUT, _MAX_DIM, _OVERWRITE, _PROGRESS,
+                 _LATER_STEPS, _LATER_OCTAVES, _WORK_DIR]
 _COMMAND_FLAGS = {
     "dream": [*_DREAM_FLAGS, _OUTPUT, *_HISTORY_FLAGS, _CHECKPOINT_EVERY],
     "compare": [*_DREAM_FLAGS, _MODELS, _LAYER_SETS, _OUTPUT_DIR],
     "layers": [_MODEL],
     "rerun": [_SIDECAR, _OUTPUT, *_HISTORY_FLAGS, _OVERWRITE, _PROGRESS, _TENSORBOARD, _STRATEGY],
     "resume": [_SIDECAR, _OUTPUT, *_HISTORY_FLAGS, _OVERWRITE, _PROGRESS, _TENSORBOARD, _STRATEGY, _CHECKPOINT_EVERY],
+    "video": [*_MOTION_FLAGS, _COHERENCE, _BLEND, _START, _END, _EVERY],
+    "zoom": [*_MOTION_FLAGS, _SIZE, _FRAMES, _ZOOM, _ROTATE, _FPS, _INTERPOLATE],
 }
 
 
@@ -393,8 +420,65 @@ def resume_main(argv: list[str]) -> int:
     return stop.exit_status
 
 
+def _motion_dreamer() -> dreamer_lib.Dreamer:
+    runs = _runs()
+    if len(runs) != 1:
+        raise app.UsageError(f"a video is dreamed by one model and layer set but the flags name {len(runs)} runs: "
+                             f"{[run.label for run in runs]}")
+    return dreamer_lib.Dreamer(runs[0].model, runs[0].layers, **_dreamer_options())
+
+
+def _motion_options(stop: callbacks.StopOnInterrupt) -> dict:
+    """The options `dream_video` and `dream_zoom` share, from the flags."""
+    return dict(config=_config(), later_steps=_LATER_STEPS.value, later_octaves=_LATER_OCTAVES.value,
+                max_dim=_MAX_DIM.value, work_dir=_WORK_DIR.value, callbacks=[stop],
+                progress=motion.FrameProgress() if _PROGRESS.value else None, overwrite=_OVERWRITE.value)
+
+
+def _motion_exit(result: motion.MotionResult, stop: callbacks.StopOnInterrupt) -> int:
+    if result.interrupted:
+        logging.info("interrupted: %d frames finished in %s; run the same command again to continue",
+                     result.frames, result.work_dir)
+        return stop.exit_status
+    logging.info("wrote %s; frames, manifest and loss history in %s", result.path, result.work_dir)
+    return 0
+
+
+@_command
+def video_main(argv: list[str]) -> int:
+    """Dreams every frame of a video, coherently over time (optical flow); a rerun resumes an interrupted one.
+
+    USAGE: tfdream video INPUT OUTPUT [flags]
+      INPUT: a video file; OUTPUT: .mp4 (the input's audio is copied) or .gif
+    """
+    source, output = _arguments(argv, _INPUT, _OUTPUT)
+    dreamer = _motion_dreamer()
+    with callbacks.StopOnInterrupt() as stop:
+        result = dreamer.dream_video(source, output, coherence=_COHERENCE.value, blend=_BLEND.value,
+                                     start=_START.value, end=_END.value, every=_EVERY.value,
+                                     **_motion_options(stop))
+    return _motion_exit(result, stop)
+
+
+@_command
+def zoom_main(argv: list[str]) -> int:
+    """The infinite zoom: dream, zoom and rotate about the centre, dream again; a rerun resumes.
+
+    USAGE: tfdream zoom [INPUT] OUTPUT [flags]
+      INPUT: image file or bundled sample name (default: coffee), or --size=H,W for noise; OUTPUT: .mp4 or .gif
+    """
+    source, output = _arguments(argv, _INPUT, _OUTPUT, optional=1)
+    image, size = _source(source)
+    dreamer = _motion_dreamer()
+    with callbacks.StopOnInterrupt() as stop:
+        result = dreamer.dream_zoom(image, output, size=size, frames=_FRAMES.value, zoom=_ZOOM.value,
+                                    rotate=_ROTATE.value, fps=_FPS.value, interpolate=_INTERPOLATE.value,
+                                    **_motion_options(stop))
+    return _motion_exit(result, stop)
+
+
 COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main,
-            "resume": resume_main}
+            "resume": resume_main, "video": video_main, "zoom": zoom_main}
 
 
 def adopt_flags(command: str) -> None:

@@ -349,6 +349,38 @@ class Dreamer:
                     callback.on_octave_end(index, octave_image)
         return image, False
 
+    def dream_video(self, src: str | os.PathLike, dst: str | os.PathLike, **options: Any):
+        """Dreams every frame of a video into an MP4 or GIF, coherently over time (optical flow); resumable.
+
+        Args:
+            src: A video file.
+            dst: The output video, .mp4 (audio copied) or .gif.
+            **options: Keyword options of `tfdream.motion.dream_video` (`config`, `later_steps`, `coherence`,
+                `blend`, `start`, `end`, `every`, `max_dim`, `work_dir`, `callbacks`, `progress`, ...).
+
+        Returns:
+            A `tfdream.motion.MotionResult`.
+        """
+        from tfdream import motion  # pylint: disable=import-outside-toplevel
+
+        return motion.dream_video(self, src, dst, **options)
+
+    def dream_zoom(self, image: ImageSource, dst: str | os.PathLike, **options: Any):
+        """The infinite zoom: dream, zoom and rotate about the centre, dream again; resumable.
+
+        Args:
+            image: The first frame's input (file, array), or None for seeded noise of `size=(height, width)`.
+            dst: The output video, .mp4 or .gif.
+            **options: Keyword options of `tfdream.motion.dream_zoom` (`frames`, `zoom`, `rotate`, `size`,
+                `fps`, `interpolate`, `config`, `later_steps`, `work_dir`, `callbacks`, `progress`, ...).
+
+        Returns:
+            A `tfdream.motion.MotionResult`.
+        """
+        from tfdream import motion  # pylint: disable=import-outside-toplevel
+
+        return motion.dream_zoom(self, image, dst, **options)
+
 
 def _model_reference(model: str | os.PathLike | keras.Model) -> str:
     """How `get_config` records a model: its name, a saved model's absolute path, or a keras.Model's name."""
