@@ -12,7 +12,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
-from tfdream.training import data
+from tfdream.training import pipelines
 from tfdream.training import evaluate
 
 _MODEL = flags.DEFINE_string("model", None, "A .keras model saved by train_mit_indoor.py (with its .json).")
@@ -30,7 +30,7 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     out_dir = _OUT_DIR.value or pathlib.Path(_MODEL.value).parent / "eval"
-    test_data, _ = data.load_mit_indoor67("test", data_dir=_DATA_DIR.value, manual_dir=_MANUAL_DIR.value)
+    test_data, _ = pipelines.load_mit_indoor67("test", data_dir=_DATA_DIR.value, manual_dir=_MANUAL_DIR.value)
     metrics = evaluate.evaluate(
         _MODEL.value, test_data, out_dir,
         batch_size=_BATCH_SIZE.value, embedding_samples=_EMBEDDING_SAMPLES.value, seed=_SEED.value,

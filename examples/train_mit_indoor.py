@@ -13,7 +13,7 @@ from absl import flags
 from absl import logging
 
 from tfdream.training import architectures
-from tfdream.training import data
+from tfdream.training import pipelines
 from tfdream.training import train
 
 _DEFAULTS = train.TrainConfig()
@@ -73,13 +73,13 @@ def main(argv):
         strategy=_STRATEGY.value,
         seed=_SEED.value,
     )
-    train_data, class_names = data.load_mit_indoor67(
+    train_data, class_names = pipelines.load_mit_indoor67(
         "train", data_dir=_DATA_DIR.value, manual_dir=_MANUAL_DIR.value
     )
-    test_data, _ = data.load_mit_indoor67("test", data_dir=_DATA_DIR.value)
+    test_data, _ = pipelines.load_mit_indoor67("test", data_dir=_DATA_DIR.value)
     model_path = train.train(
         config, _OUT_DIR.value, train_data, test_data, class_names,
-        split=data.MIT_INDOOR67_SPLIT, verbose=_VERBOSE.value,
+        split=pipelines.MIT_INDOOR67_SPLIT, verbose=_VERBOSE.value,
     )
     logging.info("Saved %s", model_path)
 

@@ -17,7 +17,7 @@ from PIL import Image
 import tfdream
 from tfdream import metadata
 from tfdream.data.mit_indoor67 import mit_indoor67_dataset_builder
-from tfdream.training import architectures, data, evaluate, plots, train
+from tfdream.training import architectures, evaluate, pipelines, plots, train
 
 _ROOT = pathlib.Path(__file__).resolve().parents[1]
 _DUMMY_DATA = pathlib.Path(mit_indoor67_dataset_builder.__file__).parent / "dummy_data"
@@ -65,14 +65,10 @@ class _FinalWeights(keras.callbacks.Callback):
 # Input pipeline.
 
 
-def test_to_model_input_maps_0_255_to_minus1_1():
-    np.testing.assert_allclose(data.to_model_input(tf.constant([0, 127.5, 255])), [-1, 0, 1])
-
-
 def test_center_crop_covers_then_crops_the_middle():
     image = np.zeros((40, 80, 3), np.uint8)
     image[:, 16:64] = 255  # a bright middle
-    crop = data.center_crop(tf.constant(image), (20, 20)).numpy()
+    crop = pipelines.center_crop(tf.constant(image), (20, 20)).numpy()
     assert crop.shape == (20, 20, 3) and crop.dtype == np.float32
     assert crop.min() > 250  # 40x80 -> 20x40 (bright 8:32), whose central columns 10:30 are bright
 
@@ -80,9 +76,9 @@ def test_center_crop_covers_then_crops_the_middle():
 def test_augment_is_a_function_of_the_seed():
     image = tf.constant(_images(1)[0][0])
     kwargs = dict(size=_SIZE, min_crop_area=0.25, color_jitter=0.4)
-    first = data.augment(image, tf.constant([1, 2]), **kwargs).numpy()
-    np.testing.assert_array_equal(first, data.augment(image, tf.constant([1, 2]), **kwargs).numpy())
-    assert not np.array_equal(first, data.augment(image, tf.constant([3, 4]), **kwargs).numpy())
+    first = pipelines.augment(image, tf.constant([1, 2]), **kwargs).numpy()
+    np.testing.assert_array_equal(first, pipelines.augment(image, tf.constant([1, 2]), **kwargs).numpy())
+    assert not np.array_equal(first, pipelines.augment(image, tf.constant([3, 4]), **kwargs).numpy())
     assert first.shape == (*_SIZE, 3) and 0 <= first.min() and first.max() <= 255
 
 
@@ -91,7 +87,7 @@ def _epoch(batches) -> np.ndarray:
 
 
 def test_train_pipeline_is_seeded_and_reshuffles_each_epoch():
-    make = lambda: data.train_pipeline(_dataset(), image_size=_SIZE, batch_size=3, num_classes=3, seed=7)
+    make = lambda: pipelines.train_pipeline(_dataset(), image_size=_SIZE, batch_size=3, num_classes=3, seed=7)
     images, labels = next(iter(make()))
     assert images.shape == (3, *_SIZE, 3) and images.dtype == tf.float32
     assert -1 <= images.numpy().min() and images.numpy().max() <= 1
@@ -110,15 +106,15 @@ def test_pipelines_accept_encoded_images():
         Image.fromarray(image).save(buffer, "PNG")
         encoded.append(buffer.getvalue())
     dataset = tf.data.Dataset.from_tensor_slices((encoded, _images(4)[1]))
-    decoded = data.eval_pipeline(dataset, image_size=_SIZE, batch_size=4, num_classes=3)
-    expected = data.eval_pipeline(_dataset(4), image_size=_SIZE, batch_size=4, num_classes=3)
+    decoded = pipelines.eval_pipeline(dataset, image_size=_SIZE, batch_size=4, num_classes=3)
+    expected = pipelines.eval_pipeline(_dataset(4), image_size=_SIZE, batch_size=4, num_classes=3)
     np.testing.assert_allclose(_epoch(decoded), _epoch(expected))
-    assert _epoch(data.train_pipeline(dataset, image_size=_SIZE, batch_size=2, num_classes=3, seed=0)).shape[0] == 4
+    assert _epoch(pipelines.train_pipeline(dataset, image_size=_SIZE, batch_size=2, num_classes=3, seed=0)).shape[0] == 4
 
 
 def test_count_without_known_cardinality():
-    assert data.count(_dataset(8)) == 8
-    assert data.count(_dataset(8).filter(lambda image, label: label > 0)) == 5
+    assert pipelines.count(_dataset(8)) == 8
+    assert pipelines.count(_dataset(8).filter(lambda image, label: label > 0)) == 5
 
 
 # Configuration and architectures.
@@ -175,7 +171,7 @@ def test_architecture_trains_saves_reloads_and_dreams(tmp_path, architecture):
         np.testing.assert_array_equal(saved, final)
     assert all(np.isfinite(weights).all() for weights in reloaded)
     # Batch statistics: after two steps the moving ones of deep ResNets are still far from converged.
-    probabilities = model(data.to_model_input(_images(2)[0][:, :32, :32]), training=True).numpy()
+    probabilities = model(pipelines.PREPROCESSING.preprocess(_images(2)[0][:, :32, :32]), training=True).numpy()
     assert probabilities.shape == (2, 3) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
 
     meta = metadata.ModelMetadata.load(path)
@@ -334,7 +330,7 @@ def test_train_script_builds_the_dataset_and_trains(trained_by_script):
     assert (data_dir / "mit_indoor67" / "1.0.0").is_dir()
     meta = metadata.ModelMetadata.load(out_dir / "model.keras")
     assert meta.architecture == "vgg11_bn" and len(meta.class_names) == 67
-    assert meta.split == data.MIT_INDOOR67_SPLIT and meta.metrics["epochs"] == 2
+    assert meta.split == pipelines.MIT_INDOOR67_SPLIT and meta.metrics["epochs"] == 2
     config = json.loads((out_dir / "train_config.json").read_text())
     assert config["warmup_epochs"] == 1 and config["image_size"] == [32, 32]
     assert list((out_dir / "logs").rglob("events.out.tfevents.*"))

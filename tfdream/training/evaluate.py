@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfdream import metadata as metadata_lib
-from tfdream.training import data
+from tfdream.training import pipelines
 from tfdream.training import plots
 from tfdream.training import train
 
@@ -97,7 +97,7 @@ def evaluate(
     out.mkdir(parents=True, exist_ok=True)
     model = keras.saving.load_model(model_path, compile=False)
     names = meta.class_names
-    batches = data.eval_pipeline(test_data, image_size=meta.image_size, batch_size=batch_size, num_classes=len(names))
+    batches = pipelines.eval_pipeline(test_data, image_size=meta.image_size, batch_size=batch_size, num_classes=len(names))
     features, probabilities, labels = predict(model, batches)
 
     predictions = probabilities.argmax(axis=-1)

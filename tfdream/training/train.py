@@ -26,7 +26,7 @@ import tensorflow as tf
 
 from tfdream import metadata as metadata_lib
 from tfdream.training import architectures
-from tfdream.training import data
+from tfdream.training import pipelines
 
 _LOG = logging.getLogger(__name__)
 
@@ -222,13 +222,13 @@ def train(
     (out / "train_config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
     keras.utils.set_random_seed(config.seed)
 
-    steps_per_epoch = math.ceil(data.count(train_data) / config.batch_size)
+    steps_per_epoch = math.ceil(pipelines.count(train_data) / config.batch_size)
     pipeline = dict(image_size=config.image_size, batch_size=config.batch_size, num_classes=len(class_names))
-    train_batches = data.train_pipeline(
+    train_batches = pipelines.train_pipeline(
         train_data, seed=config.seed, augmentation=config.augmentation, min_crop_area=config.min_crop_area,
         color_jitter=config.color_jitter, **pipeline,
     )
-    test_batches = None if test_data is None else data.eval_pipeline(test_data, **pipeline)
+    test_batches = None if test_data is None else pipelines.eval_pipeline(test_data, **pipeline)
     with strategy.scope():
         model = _build(config, len(class_names), steps_per_epoch)
 
@@ -260,7 +260,7 @@ def train(
     arch = architectures.get(config.architecture)
     metadata_lib.ModelMetadata(
         architecture=config.architecture,
-        preprocessing="inception",
+        preprocessing=pipelines.PREPROCESSING.name,
         image_size=config.image_size,
         class_names=tuple(class_names),
         default_layers=arch.default_layers(export),

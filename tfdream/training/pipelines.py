@@ -13,8 +13,11 @@ import os
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from tfdream import models
 from tfdream.data import mit_indoor67
 
+# The input space of every classifier trained here ([-1, 1]), recorded in its metadata.
+PREPROCESSING = models.PREPROCESSING["inception"]
 MIT_INDOOR67_SPLIT = "official TrainImages.txt/TestImages.txt (80/20 images per class)"
 _ASPECT_RATIOS = (3 / 4, 4 / 3)
 
@@ -40,11 +43,6 @@ def load_mit_indoor67(
         split=split, as_supervised=True, decoders={"image": tfds.decode.SkipDecoding()}
     )
     return dataset, tuple(builder.info.features["label"].names)
-
-
-def to_model_input(image: tf.Tensor) -> tf.Tensor:
-    """Maps RGB values in [0, 255] (any real dtype) to float32 in [-1, 1] ("inception" preprocessing)."""
-    return tf.cast(image, tf.float32) / 127.5 - 1.0
 
 
 def _decoded(image: tf.Tensor) -> tf.Tensor:
@@ -135,7 +133,7 @@ def train_pipeline(
             image = augment(image, example_seed, image_size, min_crop_area=min_crop_area, color_jitter=color_jitter)
         else:
             image = center_crop(image, image_size)
-        return to_model_input(image), tf.one_hot(label, num_classes)
+        return PREPROCESSING.preprocess(image), tf.one_hot(label, num_classes)
 
     dataset = tf.data.Dataset.zip((dataset, seeds)).map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
@@ -147,7 +145,7 @@ def eval_pipeline(
     """Center-crops, scales and batches an evaluation set, in its original order."""
 
     def prepare(image, label):
-        return to_model_input(center_crop(_decoded(image), image_size)), tf.one_hot(label, num_classes)
+        return PREPROCESSING.preprocess(center_crop(_decoded(image), image_size)), tf.one_hot(label, num_classes)
 
     return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
