@@ -1,15 +1,20 @@
-"""Input pipelines for the classifiers: MIT Indoor 67 from TFDS, augmentation, scaling to [-1, 1].
+"""Input pipelines for the classifiers: MIT Indoor 67 from TFDS or any image folder, augmentation, scaling.
 
 Pipelines take a `tf.data.Dataset` of (image, label) pairs: the image either uint8 RGB (H, W, 3) of any size
 or its encoded JPEG/PNG bytes (a scalar tf.string, decoded after shuffling so the shuffle buffer stays small),
 the label an int class index. They yield batches of float32 images (batch, height, width, 3) in [-1, 1] and
-one-hot float32 labels (batch, num_classes).
+one-hot float32 labels (batch, num_classes). Images are scaled by `PREPROCESSING`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
+import pathlib
 
+import keras
+import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
@@ -18,7 +23,10 @@ from tfdream.data import mit_indoor67
 
 # The input space of every classifier trained here ([-1, 1]), recorded in its metadata.
 PREPROCESSING = models.PREPROCESSING["inception"]
+_LOG = logging.getLogger(__name__)
+
 MIT_INDOOR67_SPLIT = "official TrainImages.txt/TestImages.txt (80/20 images per class)"
+FOLDER_PREFIX = "folder:"
 _ASPECT_RATIOS = (3 / 4, 4 / 3)
 
 
@@ -43,6 +51,118 @@ def load_mit_indoor67(
         split=split, as_supervised=True, decoders={"image": tfds.decode.SkipDecoding()}
     )
     return dataset, tuple(builder.info.features["label"].names)
+
+
+@dataclasses.dataclass(frozen=True)
+class Splits:
+    """A labelled image set split for training and testing.
+
+    Attributes:
+        train: (encoded image bytes or uint8 RGB image, int label) pairs.
+        test: Same form, or None when nothing is held out.
+        class_names: Class names in label order.
+        split: How train and test were split, in words (recorded in the model's metadata).
+    """
+
+    train: tf.data.Dataset
+    test: tf.data.Dataset | None
+    class_names: tuple[str, ...]
+    split: str
+
+
+def _decodable(paths: np.ndarray) -> np.ndarray:
+    """Which image files TensorFlow's decoder reads: bool (n,), decoding them in parallel once."""
+    indices = tf.data.Dataset.from_tensor_slices((np.arange(len(paths)), paths)).map(
+        lambda index, path: (index, tf.shape(tf.io.decode_image(tf.io.read_file(path), expand_animations=False))),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+    readable = np.zeros(len(paths), bool)
+    readable[[index for index, _ in indices.ignore_errors().as_numpy_iterator()]] = True
+    return readable
+
+
+def _listed(dataset: tf.data.Dataset, root: pathlib.Path, class_names: tuple[str, ...], name: str) -> tf.data.Dataset:
+    """(file bytes, label) of the decodable files a `keras.utils.image_dataset_from_directory` set lists."""
+    paths = np.array(dataset.file_paths, dtype=object)
+    labels = np.array([class_names.index(pathlib.Path(path).relative_to(root).parts[0]) for path in paths], np.int64)
+    readable = _decodable(paths.astype(str))
+    if not readable.all():
+        skipped = sorted(str(pathlib.Path(path).relative_to(root)) for path in paths[~readable])
+        _LOG.warning("%s: skipped %d of %d images that cannot be decoded: %s", name, len(skipped), len(paths),
+                     ", ".join(skipped))
+    files = tf.data.Dataset.from_tensor_slices((paths[readable].astype(str), labels[readable]))
+    return files.map(lambda path, label: (tf.io.read_file(path), label))
+
+
+def load_image_folder(root: str | os.PathLike, *, test_fraction: float = 0.2, seed: int = 0) -> Splits:
+    """Lists a folder of labelled images, one sub-folder per class, and splits it.
+
+    Two layouts: `root/train/<class>/...` and `root/test/<class>/...` (the given split; `test_fraction` is not
+    used), or `root/<class>/...`, of which a random `test_fraction` (drawn with `seed`, not stratified) is
+    held out. Listing and splitting are those of `keras.utils.image_dataset_from_directory` (files ending in
+    .jpg, .jpeg, .png, .bmp or .gif, in sub-folders at any depth; class names are the sorted folder names).
+    Files that TensorFlow cannot decode are skipped with a warning that counts and names them; files of other
+    types are skipped with a count.
+
+    Args:
+        root: The image folder.
+        test_fraction: Fraction in [0, 1) held out for testing in the `root/<class>` layout; 0 holds none out.
+        seed: Seed of the random split.
+
+    Returns:
+        `Splits` of (encoded image bytes, int64 label) pairs, images decoded later by the pipelines.
+    """
+    root = pathlib.Path(root)
+    if not root.is_dir():
+        raise ValueError(f"root must be a folder of class folders. Received: root={str(root)!r}")
+    if not 0 <= test_fraction < 1:
+        raise ValueError(f"test_fraction must be in [0, 1). Received: test_fraction={test_fraction!r}")
+    options = dict(labels="inferred", batch_size=None, shuffle=True, seed=seed)
+    if (root / "train").is_dir() and (root / "test").is_dir():
+        train = keras.utils.image_dataset_from_directory(root / "train", **options)
+        class_names = tuple(train.class_names)
+        test = keras.utils.image_dataset_from_directory(root / "test", class_names=list(class_names), **options)
+        roots, split = (root / "train", root / "test"), f"{root.name}: the train/ and test/ folders"
+    elif test_fraction:
+        train, test = keras.utils.image_dataset_from_directory(
+            root, validation_split=test_fraction, subset="both", **options
+        )
+        class_names, roots = tuple(train.class_names), (root, root)
+        split = f"{root.name}: random {test_fraction:g} of the images held out for testing (seed {seed})"
+    else:
+        train, test = keras.utils.image_dataset_from_directory(root, **options), None
+        class_names, roots, split = tuple(train.class_names), (root,), f"{root.name}: all images, none held out"
+    listed = len(train.file_paths) + (0 if test is None else len(test.file_paths))
+    others = sum(1 for path in root.rglob("*") if path.is_file()) - listed
+    if others:
+        _LOG.warning("%s: skipped %d files that are not images (by their extension)", root, others)
+    return Splits(
+        train=_listed(train, roots[0], class_names, "train"),
+        test=None if test is None else _listed(test, roots[1], class_names, "test"),
+        class_names=class_names,
+        split=split,
+    )
+
+
+def load(
+    dataset: str,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    manual_dir: str | os.PathLike | None = None,
+    test_fraction: float = 0.2,
+    split_seed: int = 0,
+) -> Splits:
+    """Loads a dataset by name: "mit_indoor67" (see `load_mit_indoor67`) or "folder:/path/to/root"
+    (see `load_image_folder`; `test_fraction` and `split_seed` apply to it only)."""
+    if dataset == "mit_indoor67":
+        train, class_names = load_mit_indoor67("train", data_dir=data_dir, manual_dir=manual_dir)
+        test, _ = load_mit_indoor67("test", data_dir=data_dir)
+        return Splits(train, test, class_names, MIT_INDOOR67_SPLIT)
+    if dataset.startswith(FOLDER_PREFIX) and len(dataset) > len(FOLDER_PREFIX):
+        return load_image_folder(dataset[len(FOLDER_PREFIX):], test_fraction=test_fraction, seed=split_seed)
+    raise ValueError(
+        f"dataset must be 'mit_indoor67' or '{FOLDER_PREFIX}/path/to/images'. Received: dataset={dataset!r}"
+    )
 
 
 def _decoded(image: tf.Tensor) -> tf.Tensor:
