@@ -120,8 +120,12 @@ def load_image_folder(root: str | os.PathLike, *, test_fraction: float = 0.2, se
     options = dict(labels="inferred", batch_size=None, shuffle=True, seed=seed)
     if (root / "train").is_dir() and (root / "test").is_dir():
         train = keras.utils.image_dataset_from_directory(root / "train", **options)
-        class_names = tuple(train.class_names)
-        test = keras.utils.image_dataset_from_directory(root / "test", class_names=list(class_names), **options)
+        test = keras.utils.image_dataset_from_directory(root / "test", **options)
+        class_names, unknown = tuple(train.class_names), sorted(set(test.class_names) - set(train.class_names))
+        if unknown:
+            raise ValueError(
+                f"root/test must hold only classes of root/train; {unknown} are not. Received: root={str(root)!r}"
+            )
         roots, split = (root / "train", root / "test"), f"{root.name}: the train/ and test/ folders"
     elif test_fraction:
         train, test = keras.utils.image_dataset_from_directory(
