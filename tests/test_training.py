@@ -110,7 +110,8 @@ def test_pipelines_accept_encoded_images():
     decoded = pipelines.eval_pipeline(dataset, image_size=_SIZE, batch_size=4, num_classes=3)
     expected = pipelines.eval_pipeline(_dataset(4), image_size=_SIZE, batch_size=4, num_classes=3)
     np.testing.assert_allclose(_epoch(decoded), _epoch(expected))
-    assert _epoch(pipelines.train_pipeline(dataset, image_size=_SIZE, batch_size=2, num_classes=3, seed=0)).shape[0] == 4
+    trained = pipelines.train_pipeline(dataset, image_size=_SIZE, batch_size=2, num_classes=3, seed=0)
+    assert _epoch(trained).shape[0] == 4
 
 
 def test_count_without_known_cardinality():
