@@ -12,9 +12,13 @@ further. With `--strategy=multi_worker`, run the same command on every worker of
 `out_dir/model.keras` then dreams with `tfdream.Dreamer("runs/vgg11_bn/model.keras", layers="block4")`.
 """
 
+import os
+import sys
+
 from absl import app
 from absl import flags
 from absl import logging
+import tensorflow as tf
 
 from tfdream import flag_fields
 from tfdream.training import pipelines
@@ -34,6 +38,10 @@ _TEST_FRACTION = flags.DEFINE_float(
     "test/ folders."
 )
 _SPLIT_SEED = flags.DEFINE_integer("split_seed", 0, "folder: seed of the random train/test split.")
+_RESTART = flags.DEFINE_bool(
+    "restart_after_peer_failure", True, "multi_worker: when another worker fails, restart this process (it waits "
+    "for all workers, then resumes from the last backup) instead of exiting with an error."
+)
 _VERBOSE = flags.DEFINE_integer("verbose", 1, "Keras progress: 0 silent, 1 progress bar, 2 one line per epoch.")
 _CONFIG = flag_fields.define_flags(train.TrainConfig)
 
@@ -53,10 +61,17 @@ def main(argv):
         )
     except ValueError as error:
         raise app.UsageError(str(error)) from error
-    model_path = train.train(
-        config, _OUT_DIR.value, data.train, data.test, data.class_names,
-        split=data.split, strategy=strategy, verbose=_VERBOSE.value,
-    )
+    try:
+        model_path = train.train(
+            config, _OUT_DIR.value, data.train, data.test, data.class_names,
+            split=data.split, strategy=strategy, verbose=_VERBOSE.value,
+        )
+    except (tf.errors.AbortedError, tf.errors.UnavailableError) as error:
+        if config.strategy != "multi_worker" or not _RESTART.value:
+            raise
+        # Collective operations cannot recover within a process: start afresh, as a cluster manager would.
+        logging.warning("Another worker failed (%s); restarting to resume from the backup.", type(error).__name__)
+        os.execv(sys.executable, [sys.executable, *sys.argv])
     logging.info("Saved %s", model_path)
 
 

@@ -164,16 +164,14 @@ def test_killed_worker_restarts_from_the_backup_and_the_run_finishes(tmp_path, d
             time.sleep(0.05)
         worker.kill()  # during epoch 3
         worker.wait(timeout=30)
-        # The chief's next collective operation fails; a cluster manager restarts every failed task.
-        assert cluster.wait(0, timeout=120) != 0
-        assert not (out / "model.keras").exists()
-        assert 2 <= len(_epochs(out / "history.csv")) < 6
-        cluster.start(0), cluster.start(1)
+        cluster.start(1)  # the chief restarts itself when its collective operations fail
         for index in (0, 1):
             assert cluster.wait(index) == 0, cluster.log(index)
-        assert re.search(r"Resuming from .* after [2-5] epochs", cluster.log(0, last=None)), cluster.log(0)
+        chief_log = cluster.log(0, last=None)
+        assert "Another worker failed" in chief_log, chief_log[-3000:]
+        assert re.search(r"Resuming from .* after [2-5] epochs", chief_log), chief_log[-3000:]
 
     assert _epochs(out / "history.csv") == ["0", "1", "2", "3", "4", "5"]
-    assert not list(tmp_path.glob(".*.tmp")) and not list(out.glob(".*"))
+    assert not list(out.glob(".*"))  # no temporary backups of the other worker are left
     _train_alone(tmp_path / "uninterrupted", args)
     _assert_same_weights(tmp_path / "uninterrupted" / "model.keras", out / "model.keras")
