@@ -8,7 +8,7 @@
 The first MIT Indoor 67 run builds the TFDS dataset from `--manual_dir` (see docs/mit_indoor67.md). Rerunning
 the same command after an interruption resumes from the last finished epoch; a larger `--epochs` trains
 further. With `--strategy=multi_worker`, run the same command on every worker of the cluster described by
-`TF_CONFIG` (docs/mit_indoor67.md, "More than one machine"). Every field of `TrainConfig` is a flag.
+`TF_CONFIG` (docs/training.md, "More than one machine"). Every field of `TrainConfig` is a flag.
 `out_dir/model.keras` then dreams with `tfdream.Dreamer("runs/vgg11_bn/model.keras", layers="block4")`.
 """
 
@@ -44,6 +44,8 @@ _RESTART = flags.DEFINE_bool(
 )
 _VERBOSE = flags.DEFINE_integer("verbose", 1, "Keras progress: 0 silent, 1 progress bar, 2 one line per epoch.")
 _CONFIG = flag_fields.define_flags(train.TrainConfig)
+for _holder in _CONFIG.values():
+    flags.declare_key_flag(_holder.name)  # listed by --help with this script's own flags
 
 flags.mark_flag_as_required("out_dir")
 
