@@ -69,6 +69,18 @@ def distribute(strategy: tf.distribute.Strategy, batches: tf.data.Dataset) -> tf
     return strategy.experimental_distribute_dataset(batches.with_options(options))
 
 
+def _check_same_start(strategy: tf.distribute.Strategy, start: int, backup_dir: pathlib.Path) -> None:
+    """Raises on every worker if the workers restored different epochs (their steps would never meet)."""
+    mine = tf.constant(float(start))
+    mean = strategy.reduce("mean", strategy.run(tf.function(lambda: mine)), axis=None)
+    spread = strategy.reduce("sum", strategy.run(tf.function(lambda: tf.square(mine - mean))), axis=None)
+    if float(spread) > 0:
+        raise ValueError(
+            f"backup_dir must be one folder that every worker reads: the workers restored different numbers of "
+            f"finished epochs (this one {start}). Received: backup_dir={str(backup_dir)!r}"
+        )
+
+
 def _per_example_loss(model: keras.Model) -> keras.losses.Loss:
     """The compiled loss of `model`, summing over the batch instead of averaging."""
     loss = model.loss
@@ -206,6 +218,7 @@ def fit(
         writers = {name: tf.summary.create_noop_writer() for name in ("train", "validation")}
 
     start = int(finished.numpy())
+    _check_same_start(strategy, start, backup_dir)
     rows = _read_history(history_csv, start) if chief else []
     if chief:
         history_csv.parent.mkdir(parents=True, exist_ok=True)
