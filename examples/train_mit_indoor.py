@@ -1,52 +1,51 @@
-"""Trains a classifier from scratch on MIT Indoor 67 (official split) and saves it for dreaming.
+"""Trains a classifier from scratch on MIT Indoor 67 (official split) or an image folder, and saves it for dreaming.
 
     python examples/train_mit_indoor.py --manual_dir=/data/mit_indoor67 --architecture=vgg11_bn \
         --out_dir=runs/vgg11_bn
+    python examples/train_mit_indoor.py --dataset=folder:/data/my_pictures --test_fraction=0.2 \
+        --architecture=resnet50 --out_dir=runs/mine
 
-The first run builds the TFDS dataset from `--manual_dir` (see docs/mit_indoor67.md). Rerunning the same
-command after an interruption resumes from the last finished epoch; a larger `--epochs` trains further.
+The first MIT Indoor 67 run builds the TFDS dataset from `--manual_dir` (see docs/mit_indoor67.md). Rerunning
+the same command after an interruption resumes from the last finished epoch; a larger `--epochs` trains
+further. With `--strategy=multi_worker`, run the same command on every worker of the cluster described by
+`TF_CONFIG` (docs/training.md, "More than one machine"). Every field of `TrainConfig` is a flag.
 `out_dir/model.keras` then dreams with `tfdream.Dreamer("runs/vgg11_bn/model.keras", layers="block4")`.
 """
+
+import os
+import sys
 
 from absl import app
 from absl import flags
 from absl import logging
+import tensorflow as tf
 
-from tfdream.training import architectures
-from tfdream.training import data
+from tfdream import flag_fields
+from tfdream.training import pipelines
 from tfdream.training import train
 
-_DEFAULTS = train.TrainConfig()
-
 _OUT_DIR = flags.DEFINE_string("out_dir", None, "Output folder (model, metadata, history, backup, logs).")
-_DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data directory (default ~/tensorflow_datasets).")
+_DATASET = flags.DEFINE_string(
+    "dataset", "mit_indoor67", "mit_indoor67, or folder:PATH for a folder with one sub-folder of images per class "
+    "(or train/ and test/ folders of those)."
+)
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "mit_indoor67: TFDS data directory (default ~/tensorflow_datasets).")
 _MANUAL_DIR = flags.DEFINE_string(
-    "manual_dir", None, "Folder with indoorCVPR_09.tar (or Images/), TrainImages.txt and TestImages.txt."
+    "manual_dir", None, "mit_indoor67: folder with indoorCVPR_09.tar (or Images/), TrainImages.txt, TestImages.txt."
 )
-_ARCHITECTURE = flags.DEFINE_enum(
-    "architecture", _DEFAULTS.architecture, sorted(architectures.ARCHITECTURES), "Network to train."
+_TEST_FRACTION = flags.DEFINE_float(
+    "test_fraction", 0.2, "folder: fraction of the images held out for testing (0: none), unless it has train/ and "
+    "test/ folders."
 )
-_IMAGE_SIZE = flags.DEFINE_integer("image_size", _DEFAULTS.image_size[0], "Side of the square training crops.")
-_EPOCHS = flags.DEFINE_integer("epochs", _DEFAULTS.epochs, "Total epochs (a resumed run continues to this).")
-_BATCH_SIZE = flags.DEFINE_integer("batch_size", _DEFAULTS.batch_size, "Global batch size.")
-_OPTIMIZER = flags.DEFINE_enum("optimizer", _DEFAULTS.optimizer, train.OPTIMIZERS, "sgd (Nesterov) or adam.")
-_LEARNING_RATE = flags.DEFINE_float("learning_rate", _DEFAULTS.learning_rate, "Peak learning rate.")
-_MOMENTUM = flags.DEFINE_float("momentum", _DEFAULTS.momentum, "SGD momentum.")
-_WEIGHT_DECAY = flags.DEFINE_float("weight_decay", _DEFAULTS.weight_decay, "Decoupled weight decay.")
-_WARMUP_EPOCHS = flags.DEFINE_integer("warmup_epochs", _DEFAULTS.warmup_epochs, "Linear warmup epochs.")
-_LABEL_SMOOTHING = flags.DEFINE_float("label_smoothing", _DEFAULTS.label_smoothing, "Label smoothing.")
-_DROPOUT = flags.DEFINE_float("dropout", _DEFAULTS.dropout, "Dropout before the last layer.")
-_AUGMENTATION = flags.DEFINE_bool(
-    "augmentation", _DEFAULTS.augmentation, "Random crops, flips, colour jitter (--noaugmentation: center crops)."
+_SPLIT_SEED = flags.DEFINE_integer("split_seed", 0, "folder: seed of the random train/test split.")
+_RESTART = flags.DEFINE_bool(
+    "restart_after_peer_failure", True, "multi_worker: when another worker fails, restart this process (it waits "
+    "for all workers, then resumes from the last backup) instead of exiting with an error."
 )
-_MIN_CROP_AREA = flags.DEFINE_float("min_crop_area", _DEFAULTS.min_crop_area, "Smallest crop (area fraction).")
-_COLOR_JITTER = flags.DEFINE_float("color_jitter", _DEFAULTS.color_jitter, "Colour jitter strength.")
-_MIXED_PRECISION = flags.DEFINE_bool("mixed_precision", _DEFAULTS.mixed_precision, "float16 compute (GPUs).")
-_STRATEGY = flags.DEFINE_enum(
-    "strategy", _DEFAULTS.strategy, train.STRATEGIES, "default (one device) or mirrored (all local GPUs)."
-)
-_SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of initialization, shuffling and augmentation.")
 _VERBOSE = flags.DEFINE_integer("verbose", 1, "Keras progress: 0 silent, 1 progress bar, 2 one line per epoch.")
+_CONFIG = flag_fields.define_flags(train.TrainConfig)
+for _holder in _CONFIG.values():
+    flags.declare_key_flag(_holder.name)  # listed by --help with this script's own flags
 
 flags.mark_flag_as_required("out_dir")
 
@@ -54,33 +53,27 @@ flags.mark_flag_as_required("out_dir")
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    config = train.TrainConfig(
-        architecture=_ARCHITECTURE.value,
-        image_size=(_IMAGE_SIZE.value, _IMAGE_SIZE.value),
-        epochs=_EPOCHS.value,
-        batch_size=_BATCH_SIZE.value,
-        optimizer=_OPTIMIZER.value,
-        learning_rate=_LEARNING_RATE.value,
-        momentum=_MOMENTUM.value,
-        weight_decay=_WEIGHT_DECAY.value,
-        warmup_epochs=_WARMUP_EPOCHS.value,
-        label_smoothing=_LABEL_SMOOTHING.value,
-        dropout=_DROPOUT.value,
-        augmentation=_AUGMENTATION.value,
-        min_crop_area=_MIN_CROP_AREA.value,
-        color_jitter=_COLOR_JITTER.value,
-        mixed_precision=_MIXED_PRECISION.value,
-        strategy=_STRATEGY.value,
-        seed=_SEED.value,
-    )
-    train_data, class_names = data.load_mit_indoor67(
-        "train", data_dir=_DATA_DIR.value, manual_dir=_MANUAL_DIR.value
-    )
-    test_data, _ = data.load_mit_indoor67("test", data_dir=_DATA_DIR.value)
-    model_path = train.train(
-        config, _OUT_DIR.value, train_data, test_data, class_names,
-        split=data.MIT_INDOOR67_SPLIT, verbose=_VERBOSE.value,
-    )
+    try:
+        config = train.TrainConfig(**{name: holder.value for name, holder in _CONFIG.items()})
+        # Before any other TensorFlow operation: MultiWorkerMirroredStrategy configures the runtime.
+        strategy = train.make_strategy(config.strategy)
+        data = pipelines.load(
+            _DATASET.value, data_dir=_DATA_DIR.value, manual_dir=_MANUAL_DIR.value,
+            test_fraction=_TEST_FRACTION.value, split_seed=_SPLIT_SEED.value,
+        )
+    except ValueError as error:
+        raise app.UsageError(str(error)) from error
+    try:
+        model_path = train.train(
+            config, _OUT_DIR.value, data.train, data.test, data.class_names,
+            split=data.split, strategy=strategy, verbose=_VERBOSE.value,
+        )
+    except (tf.errors.AbortedError, tf.errors.UnavailableError) as error:
+        if config.strategy != "multi_worker" or not _RESTART.value:
+            raise
+        # Collective operations cannot recover within a process: start afresh, as a cluster manager would.
+        logging.warning("Another worker failed (%s); restarting to resume from the backup.", type(error).__name__)
+        os.execv(sys.executable, [sys.executable, *sys.argv])
     logging.info("Saved %s", model_path)
 
 

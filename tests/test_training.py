@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
+from sklearn import datasets
 
 import tfdream
 from tfdream import metadata
 from tfdream.data.mit_indoor67 import mit_indoor67_dataset_builder
-from tfdream.training import architectures, data, evaluate, plots, train
+from tfdream.training import architectures, evaluate, loop, pipelines, plots, train
 
 _ROOT = pathlib.Path(__file__).resolve().parents[1]
 _DUMMY_DATA = pathlib.Path(mit_indoor67_dataset_builder.__file__).parent / "dummy_data"
@@ -65,14 +66,10 @@ class _FinalWeights(keras.callbacks.Callback):
 # Input pipeline.
 
 
-def test_to_model_input_maps_0_255_to_minus1_1():
-    np.testing.assert_allclose(data.to_model_input(tf.constant([0, 127.5, 255])), [-1, 0, 1])
-
-
 def test_center_crop_covers_then_crops_the_middle():
     image = np.zeros((40, 80, 3), np.uint8)
     image[:, 16:64] = 255  # a bright middle
-    crop = data.center_crop(tf.constant(image), (20, 20)).numpy()
+    crop = pipelines.center_crop(tf.constant(image), (20, 20)).numpy()
     assert crop.shape == (20, 20, 3) and crop.dtype == np.float32
     assert crop.min() > 250  # 40x80 -> 20x40 (bright 8:32), whose central columns 10:30 are bright
 
@@ -80,9 +77,9 @@ def test_center_crop_covers_then_crops_the_middle():
 def test_augment_is_a_function_of_the_seed():
     image = tf.constant(_images(1)[0][0])
     kwargs = dict(size=_SIZE, min_crop_area=0.25, color_jitter=0.4)
-    first = data.augment(image, tf.constant([1, 2]), **kwargs).numpy()
-    np.testing.assert_array_equal(first, data.augment(image, tf.constant([1, 2]), **kwargs).numpy())
-    assert not np.array_equal(first, data.augment(image, tf.constant([3, 4]), **kwargs).numpy())
+    first = pipelines.augment(image, tf.constant([1, 2]), **kwargs).numpy()
+    np.testing.assert_array_equal(first, pipelines.augment(image, tf.constant([1, 2]), **kwargs).numpy())
+    assert not np.array_equal(first, pipelines.augment(image, tf.constant([3, 4]), **kwargs).numpy())
     assert first.shape == (*_SIZE, 3) and 0 <= first.min() and first.max() <= 255
 
 
@@ -91,7 +88,7 @@ def _epoch(batches) -> np.ndarray:
 
 
 def test_train_pipeline_is_seeded_and_reshuffles_each_epoch():
-    make = lambda: data.train_pipeline(_dataset(), image_size=_SIZE, batch_size=3, num_classes=3, seed=7)
+    make = lambda: pipelines.train_pipeline(_dataset(), image_size=_SIZE, batch_size=3, num_classes=3, seed=7)
     images, labels = next(iter(make()))
     assert images.shape == (3, *_SIZE, 3) and images.dtype == tf.float32
     assert -1 <= images.numpy().min() and images.numpy().max() <= 1
@@ -110,36 +107,40 @@ def test_pipelines_accept_encoded_images():
         Image.fromarray(image).save(buffer, "PNG")
         encoded.append(buffer.getvalue())
     dataset = tf.data.Dataset.from_tensor_slices((encoded, _images(4)[1]))
-    decoded = data.eval_pipeline(dataset, image_size=_SIZE, batch_size=4, num_classes=3)
-    expected = data.eval_pipeline(_dataset(4), image_size=_SIZE, batch_size=4, num_classes=3)
+    decoded = pipelines.eval_pipeline(dataset, image_size=_SIZE, batch_size=4, num_classes=3)
+    expected = pipelines.eval_pipeline(_dataset(4), image_size=_SIZE, batch_size=4, num_classes=3)
     np.testing.assert_allclose(_epoch(decoded), _epoch(expected))
-    assert _epoch(data.train_pipeline(dataset, image_size=_SIZE, batch_size=2, num_classes=3, seed=0)).shape[0] == 4
+    trained = pipelines.train_pipeline(dataset, image_size=_SIZE, batch_size=2, num_classes=3, seed=0)
+    assert _epoch(trained).shape[0] == 4
 
 
 def test_count_without_known_cardinality():
-    assert data.count(_dataset(8)) == 8
-    assert data.count(_dataset(8).filter(lambda image, label: label > 0)) == 5
+    assert pipelines.count(_dataset(8)) == 8
+    assert pipelines.count(_dataset(8).filter(lambda image, label: label > 0)) == 5
 
 
 # Configuration and architectures.
 
 
 @pytest.mark.parametrize(
-    "kwargs, name",
+    "kwargs, name, rule",
     [
-        ({"architecture": "vgg12"}, "architecture"),
-        ({"image_size": (16, 16)}, "image_size"),
-        ({"epochs": 0}, "epochs"),
-        ({"warmup_epochs": 1}, "warmup_epochs"),
-        ({"optimizer": "rmsprop"}, "optimizer"),
-        ({"strategy": "tpu"}, "strategy"),
-        ({"label_smoothing": 1.0}, "label_smoothing"),
+        ({"architecture": "vgg12"}, "architecture", "must be one of"),
+        ({"image_size": (16, 16)}, "image_size", "each >= 32 for vgg11"),
+        ({"epochs": 0}, "epochs", "must be >= 1"),
+        ({"warmup_epochs": 1}, "warmup_epochs", "must be in [0, epochs=1)"),
+        ({"optimizer": "rmsprop"}, "optimizer", "must be one of ('sgd', 'adam')"),
+        ({"strategy": "tpu"}, "strategy", "must be one of ('default', 'mirrored', 'multi_worker')"),
+        ({"label_smoothing": 1.0}, "label_smoothing", "must be in [0, 1)"),
+        ({"momentum": -0.5}, "momentum", "must be in [0, 1)"),
+        ({"min_crop_area": 0.0}, "min_crop_area", "must be in (0, 1]"),
     ],
 )
-def test_train_config_errors_name_the_argument(kwargs, name):
+def test_train_config_errors_name_the_argument_and_its_rule(kwargs, name, rule):
     with pytest.raises(ValueError) as error:
         _config(**({"architecture": "vgg11"} | kwargs))
-    assert f"{name}={kwargs[name]!r}" in str(error.value)
+    message = str(error.value)
+    assert message.startswith(name) and rule in message and f"{name}={kwargs[name]!r}" in message
 
 
 def test_registry_has_the_study_architectures():
@@ -175,7 +176,7 @@ def test_architecture_trains_saves_reloads_and_dreams(tmp_path, architecture):
         np.testing.assert_array_equal(saved, final)
     assert all(np.isfinite(weights).all() for weights in reloaded)
     # Batch statistics: after two steps the moving ones of deep ResNets are still far from converged.
-    probabilities = model(data.to_model_input(_images(2)[0][:, :32, :32]), training=True).numpy()
+    probabilities = model(pipelines.PREPROCESSING.preprocess(_images(2)[0][:, :32, :32]), training=True).numpy()
     assert probabilities.shape == (2, 3) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
 
     meta = metadata.ModelMetadata.load(path)
@@ -201,6 +202,90 @@ def test_presets_follow_the_study_choices():
     assert vgg_bn.layer_presets(model)["block3"] == ("block3_conv3_relu",)
     alexnet = architectures.get("alexnet")
     assert alexnet.default_layers(alexnet.build(3, 0.5)) == ("conv4",)
+
+
+def test_synchronize_batch_norm_keeps_the_architecture_and_weights():
+    plain = architectures.get("vgg11_bn").build(3, 0.5)
+    synchronized = architectures.synchronize_batch_norm(plain)
+    norms = [layer for layer in synchronized.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(norms) == 8 and all(layer.synchronized for layer in norms)
+    assert [layer.name for layer in synchronized.layers] == [layer.name for layer in plain.layers]
+    for copied, original in zip(synchronized.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(copied, original)
+    images = pipelines.PREPROCESSING.preprocess(_images(2)[0][:, :32, :32])
+    np.testing.assert_allclose(synchronized(images), plain(images), atol=1e-6)
+
+
+# The custom training loop (multi-worker training; tests/test_multi_worker.py runs it on several workers).
+
+
+def _compiled(config: train.TrainConfig, seed: int = 0) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    return train._build(config, len(_CLASSES), steps_per_epoch=3)
+
+
+def _fixed_batches(epoch: int = 0) -> tf.data.Dataset:
+    """Ten images in batches of 4, 4 and 2, the same every epoch."""
+    return pipelines.eval_pipeline(_dataset(10), image_size=_SIZE, batch_size=4, num_classes=len(_CLASSES))
+
+
+def _loop(model: keras.Model, out: pathlib.Path, batches, epochs: int, **kwargs) -> dict[str, float]:
+    return loop.fit(
+        model, batches, epochs=epochs, strategy=tf.distribute.get_strategy(), backup_dir=out / "backup",
+        history_csv=out / "history.csv", **kwargs,
+    )
+
+
+def test_loop_trains_the_weights_and_metrics_of_model_fit(tmp_path):
+    config = _config(epochs=2, warmup_epochs=1, learning_rate=0.05, weight_decay=1e-3)
+    by_fit = _compiled(config)
+    history = by_fit.fit(_fixed_batches(), epochs=2, validation_data=_fixed_batches(), verbose=0, shuffle=False)
+    by_loop = _compiled(config)
+    metrics = _loop(by_loop, tmp_path, _fixed_batches, 2, test_batches=_fixed_batches(), log_dir=tmp_path / "logs")
+
+    for looped, fitted in zip(by_loop.get_weights(), by_fit.get_weights()):
+        np.testing.assert_allclose(looped, fitted, rtol=1e-5, atol=1e-7)
+    assert not np.allclose(by_loop.get_weights()[0], _compiled(config).get_weights()[0])  # it did train
+    rows = train.read_history(tmp_path / "history.csv")
+    np.testing.assert_array_equal(rows["epoch"], [0, 1])
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(rows[key], history.history[key], rtol=1e-5)
+        assert metrics[key] == pytest.approx(history.history[key][-1], rel=1e-5)
+    assert list((tmp_path / "logs" / "train").glob("events.out.tfevents.*"))
+    assert list((tmp_path / "logs" / "validation").glob("events.out.tfevents.*"))
+
+
+def test_loop_resumes_from_its_backup_as_if_never_interrupted(tmp_path):
+    config = _config(epochs=3)
+
+    def batches(epoch):
+        return pipelines.train_pipeline(
+            _dataset(), image_size=_SIZE, batch_size=4, num_classes=3, seed=train.epoch_seed(0, epoch)
+        )
+
+    def interrupted(epoch):
+        if epoch == 2:
+            raise KeyboardInterrupt("simulated interruption")
+        return batches(epoch)
+
+    uninterrupted = _compiled(config)
+    _loop(uninterrupted, tmp_path / "once", batches, 3)
+    with pytest.raises(KeyboardInterrupt):
+        _loop(_compiled(config), tmp_path / "twice", interrupted, 3)
+    np.testing.assert_array_equal(train.read_history(tmp_path / "twice" / "history.csv")["epoch"], [0, 1])
+    resumed = _compiled(config, seed=1)  # other initial weights: the backup replaces them
+    keras.utils.set_random_seed(0)  # the global seed that `train.train` sets from the config
+    _loop(resumed, tmp_path / "twice", batches, 3)
+
+    for after_resume, straight in zip(resumed.get_weights(), uninterrupted.get_weights()):
+        np.testing.assert_allclose(after_resume, straight, rtol=1e-6, atol=1e-7)
+    assert (tmp_path / "twice" / "history.csv").read_text() == (tmp_path / "once" / "history.csv").read_text()
+    assert _loop(resumed, tmp_path / "twice", batches, 3) == {}  # nothing left to train
+
+
+def test_epoch_seeds_start_at_the_run_seed():
+    seeds = [train.epoch_seed(5, epoch) for epoch in range(4)]
+    assert seeds[0] == 5 and len(set(seeds)) == 4 and seeds == [train.epoch_seed(5, epoch) for epoch in range(4)]
 
 
 # Resuming, distribution, precision.
@@ -252,10 +337,12 @@ from tfdream.training import train
 class Replicas(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         print("replicas", self.model.distribute_strategy.num_replicas_in_sync)
+        norms = [layer for layer in self.model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+        print("synchronized", len(norms), all(layer.synchronized for layer in norms))
 
 images = np.random.default_rng(0).integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
 dataset = tf.data.Dataset.from_tensor_slices((images, np.arange(8) % 3))
-config = train.TrainConfig(architecture="alexnet", image_size=(32, 32), epochs=1, batch_size=4,
+config = train.TrainConfig(architecture="vgg11_bn", image_size=(32, 32), epochs=1, batch_size=4,
                            warmup_epochs=0, strategy="mirrored")
 print(train.train(config, sys.argv[1], dataset, dataset, ["a", "b", "c"], verbose=0, callbacks=[Replicas()]))
 """
@@ -268,11 +355,76 @@ def _python(args, **kwargs) -> subprocess.CompletedProcess:
     )
 
 
-def test_mirrored_strategy_over_two_cpu_devices_trains(tmp_path):
+def test_mirrored_strategy_over_two_cpu_devices_trains_with_synchronized_batch_norm(tmp_path):
     run = _python(["-c", _MIRRORED, str(tmp_path)])
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "replicas 2" in run.stdout
-    assert (tmp_path / "model.keras").is_file() and (tmp_path / "model.json").is_file()
+    assert "replicas 2" in run.stdout and "synchronized 8 True" in run.stdout
+    model = keras.saving.load_model(tmp_path / "model.keras")  # saved with plain batch norm
+    assert not any(getattr(layer, "synchronized", False) for layer in model.layers)
+    assert (tmp_path / "model.json").is_file()
+
+
+# Image folders.
+
+
+def _digit_folder(root: pathlib.Path, count: int = 30) -> pathlib.Path:
+    """The first `count` scikit-learn digits as PNGs in root/<digit>/, plus a broken PNG and a text file."""
+    digits = datasets.load_digits()
+    for index, (image, label) in enumerate(zip(digits.images[:count], digits.target[:count])):
+        (root / str(label)).mkdir(parents=True, exist_ok=True)
+        Image.fromarray((image * 255 / 16).astype(np.uint8)).save(root / str(label) / f"{index}.png")
+    (root / "3" / "broken.png").write_bytes(b"not a PNG")
+    (root / "notes.txt").write_text("not an image")
+    return root
+
+
+def _labels(dataset: tf.data.Dataset) -> list[int]:
+    return sorted(int(label) for _, label in dataset)
+
+
+def test_image_folder_holds_out_a_seeded_fraction_and_skips_broken_files(tmp_path, caplog):
+    root = _digit_folder(tmp_path / "digits")
+    splits = pipelines.load_image_folder(root, test_fraction=0.2, seed=0)
+    assert splits.class_names == tuple("0123456789") and "0.2" in splits.split
+    assert sorted(_labels(splits.train) + _labels(splits.test)) == sorted(datasets.load_digits().target[:30])
+    assert pipelines.count(splits.test) in (5, 6)  # int(0.2 * 31) image files, less the broken one if held out
+    assert "skipped 1 of" in caplog.text and "3/broken.png" in caplog.text
+    assert "skipped 1 files that are not images" in caplog.text
+    image, label = next(iter(splits.train))
+    assert image.dtype == tf.string and label.dtype == tf.int64
+
+    again, other = (pipelines.load_image_folder(root, test_fraction=0.2, seed=seed) for seed in (0, 1))
+    assert _labels(again.test) == _labels(splits.test)
+    assert [bytes(image.numpy()) for image, _ in other.test] != [bytes(image.numpy()) for image, _ in splits.test]
+    assert pipelines.load_image_folder(root, test_fraction=0).test is None
+
+
+def test_image_folder_with_train_and_test_folders(tmp_path):
+    _digit_folder(tmp_path / "train", count=20)
+    (tmp_path / "test" / "7").mkdir(parents=True)
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "test" / "7" / "blank.png")
+    splits = pipelines.load(f"folder:{tmp_path}", test_fraction=0.5)
+    assert splits.class_names == tuple("0123456789") and "train/ and test/" in splits.split
+    assert pipelines.count(splits.train) == 20 and _labels(splits.test) == [7]
+
+
+@pytest.mark.parametrize("dataset", ["imagenet", "folder:"])
+def test_load_names_the_dataset_argument(dataset):
+    with pytest.raises(ValueError, match=f"Received: dataset={dataset!r}"):
+        pipelines.load(dataset)
+
+
+def test_train_and_evaluate_on_an_image_folder(tmp_path):
+    splits = pipelines.load_image_folder(_digit_folder(tmp_path / "digits"), test_fraction=0.3)
+    path = train.train(_config(), tmp_path / "run", splits.train, splits.test, splits.class_names,
+                       split=splits.split, verbose=0)
+    meta = metadata.ModelMetadata.load(path)
+    assert meta.class_names == tuple("0123456789") and meta.split == splits.split
+    metrics = evaluate.evaluate(path, splits.test, tmp_path / "eval", class_names=splits.class_names,
+                                embedding_samples=9)
+    assert metrics["num_examples"] == pipelines.count(splits.test)
+    with pytest.raises(ValueError, match="class_names must be the model's 10 classes"):
+        evaluate.evaluate(path, splits.test, tmp_path / "eval", class_names=("a", "b"))
 
 
 # Evaluation.
@@ -305,6 +457,23 @@ def test_embeddings_are_skipped_without_scikit_learn(monkeypatch, caplog):
     assert "scikit-learn is not installed" in caplog.text
 
 
+def test_class_styles_tell_classes_apart():
+    ten = plots.class_styles(10)
+    assert len({colour for colour, _ in ten}) == 10 and {marker for _, marker in ten} == {"o"}
+    many = plots.class_styles(67)
+    assert len(set(many)) == 67 and len({marker for _, marker in many}) == 4
+
+
+def test_confusion_matrix_plot_shows_only_the_classes_that_occur(tmp_path, monkeypatch):
+    matrix = plots.confusion_matrix(np.array([0, 0, 5]), np.array([0, 5, 5]), 67)
+    figures = []
+    monkeypatch.setattr(plots.history, "save_figure", lambda figure_, path, overwrite: figures.append(figure_))
+    plots.plot_confusion_matrix(matrix, [f"class{index}" for index in range(67)], tmp_path / "matrix.png")
+    ax = figures[0].axes[0]
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["class0", "class5"]
+    assert "2 of 67 classes" in ax.get_title()
+
+
 def test_confusion_matrix_counts():
     matrix = plots.confusion_matrix(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 1]), 3)
     np.testing.assert_array_equal(matrix, [[1, 1, 0], [0, 1, 0], [0, 1, 0]])
@@ -322,7 +491,7 @@ def trained_by_script(tmp_path_factory):
     root = tmp_path_factory.mktemp("script")
     run = _python([
         "examples/train_mit_indoor.py", f"--out_dir={root / 'run'}", f"--data_dir={root / 'tfds'}",
-        f"--manual_dir={_DUMMY_DATA}", "--architecture=vgg11_bn", "--image_size=32", "--epochs=2",
+        f"--manual_dir={_DUMMY_DATA}", "--architecture=vgg11_bn", "--image_size=32,32", "--epochs=2",
         "--batch_size=4", "--warmup_epochs=1", "--verbose=0",
     ])
     assert run.returncode == 0, run.stderr[-3000:]
@@ -334,7 +503,7 @@ def test_train_script_builds_the_dataset_and_trains(trained_by_script):
     assert (data_dir / "mit_indoor67" / "1.0.0").is_dir()
     meta = metadata.ModelMetadata.load(out_dir / "model.keras")
     assert meta.architecture == "vgg11_bn" and len(meta.class_names) == 67
-    assert meta.split == data.MIT_INDOOR67_SPLIT and meta.metrics["epochs"] == 2
+    assert meta.split == pipelines.MIT_INDOOR67_SPLIT and meta.metrics["epochs"] == 2
     config = json.loads((out_dir / "train_config.json").read_text())
     assert config["warmup_epochs"] == 1 and config["image_size"] == [32, 32]
     assert list((out_dir / "logs").rglob("events.out.tfevents.*"))

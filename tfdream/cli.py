@@ -14,13 +14,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 import os
-import re
 import sys
-import typing
 from collections.abc import Callable, Sequence
 
 from absl import app
@@ -28,67 +25,14 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from tfdream import callbacks, checkpoints, compare, images, models, motion, objectives, presets, samples, sidecar
+from tfdream import callbacks, checkpoints, compare, flag_fields, images, models, motion, objectives, presets
+from tfdream import samples, sidecar
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
 from tfdream import precision as precision_lib
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-class _IntsParser(flags.ListParser):
-    """Comma-separated ints as a tuple, optionally of a fixed length."""
-
-    def __init__(self, length: int | None = None):
-        super().__init__()
-        self.length = length
-
-    def parse(self, argument):
-        values = tuple(int(value) for value in (super().parse(argument) if isinstance(argument, str) else argument))
-        if self.length is not None and len(values) != self.length:
-            raise ValueError(f"expected {self.length} comma-separated ints")
-        return values
-
-
-class _OptionalIntParser(flags.ArgumentParser):
-    """An int, or "none" for None."""
-
-    def parse(self, argument):
-        if argument is None or str(argument).lower() in ("none", ""):
-            return None
-        return int(argument)
-
-
-def _field_docs(cls) -> dict[str, str]:
-    """Each field's text from the "Attributes:" section of a dataclass docstring (the flag help)."""
-    docs, name = {}, None
-    for line in inspect.getdoc(cls).split("Attributes:", 1)[1].splitlines():
-        match = re.match(r" {4}(\w+): (.*)", line)
-        if match:
-            name, docs[match[1]] = match[1], match[2]
-        elif name and line.strip():
-            docs[name] += " " + line.strip()
-    return docs
-
-
-_DEFINES = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer, float: flags.DEFINE_float, str: flags.DEFINE_string}
-
-
-def _define_config_flags() -> dict[str, flags.FlagHolder]:
-    """One flag per `DreamConfig` field, with its type, default and documentation."""
-    hints, docs, holders = typing.get_type_hints(config_lib.DreamConfig), _field_docs(config_lib.DreamConfig), {}
-    for field in dataclasses.fields(config_lib.DreamConfig):
-        kind, args = hints[field.name], (field.name, field.default, docs[field.name])
-        if kind in _DEFINES:
-            holders[field.name] = _DEFINES[kind](*args)
-        elif kind == int | None:
-            holders[field.name] = flags.DEFINE(_OptionalIntParser(), *args)
-        elif kind == tuple[int, ...]:
-            holders[field.name] = flags.DEFINE(_IntsParser(), *args, serializer=flags.CsvListSerializer(","))
-        else:
-            raise TypeError(f"no flag type for DreamConfig.{field.name}: {kind}")
-    return holders
 
 
 _MODEL = flags.DEFINE_string("model", "inception_v3", f"One of {', '.join(models.MODELS)}, or a saved .keras model.")
@@ -107,10 +51,11 @@ _PRESETS = flags.DEFINE_list("presets", [], f"(model, layers) runs of the studie
                              f"{', '.join(presets.PRESETS)}.")
 _MODELS = flags.DEFINE_list("models", [], "compare: models, each run with every layer set (default: --model).")
 _LAYER_SETS = flags.DEFINE_multi_string("layer_sets", [], "compare: a layer set like --layers; repeat per set.")
-_CONFIG = _define_config_flags()
+_CONFIG = flag_fields.define_flags(config_lib.DreamConfig)
 _INPUT = flags.DEFINE_string("input", None, f"Image file or bundled sample ({', '.join(samples.NAMES)}); "
                              f"default: {samples.DEFAULT}.")
-_SIZE = flags.DEFINE(_IntsParser(2), "size", None, "HEIGHT,WIDTH: dream from seeded noise instead of an image.",
+_SIZE = flags.DEFINE(flag_fields.IntsParser(2), "size", None,
+                     "HEIGHT,WIDTH: dream from seeded noise instead of an image.",
                      serializer=flags.CsvListSerializer(","))
 _MAX_DIM = flags.DEFINE_integer("max_dim", None, "Shrink the input to at most this longer side.", lower_bound=1)
 _OUTPUT = flags.DEFINE_string("output", None, "dream, rerun: output image; its sidecar .json goes beside it.")
@@ -129,7 +74,7 @@ _TENSORBOARD = flags.DEFINE_string("tensorboard", None, "TensorBoard log folder 
 # video and zoom (tfdream.motion)
 _LATER_STEPS = flags.DEFINE_integer("later_steps", None, "video, zoom: steps per octave of the frames after the "
                                     "first (default: --steps).", lower_bound=1)
-_LATER_OCTAVES = flags.DEFINE(_IntsParser(), "later_octaves", None, "video, zoom: octaves of the frames after the "
+_LATER_OCTAVES = flags.DEFINE(flag_fields.IntsParser(), "later_octaves", None, "video, zoom: octaves of the frames after the "
                               "first, e.g. 0 (default: --octaves).", serializer=flags.CsvListSerializer(","))
 _WORK_DIR = flags.DEFINE_string("work_dir", None, "video, zoom: folder of the dreamed frames and manifest, where a "
                                 "rerun resumes (default: OUTPUT with the suffix .frames).")

@@ -1,14 +1,15 @@
 """Training classifiers from scratch to dream with: architectures, input pipelines, training, evaluation.
 
-    from tfdream.training import data, evaluate, train
+    from tfdream.training import evaluate, pipelines, train
 
-    train_data, class_names = data.load_mit_indoor67("train", manual_dir="/data/mit_indoor67")
-    test_data, _ = data.load_mit_indoor67("test")
+    data = pipelines.load("mit_indoor67", manual_dir="/data/mit_indoor67")   # or "folder:/path/to/pictures"
     model_path = train.train(train.TrainConfig(architecture="vgg11_bn"), "runs/vgg11_bn",
-                             train_data, test_data, class_names, split=data.MIT_INDOOR67_SPLIT)
-    evaluate.evaluate(model_path, test_data, "runs/vgg11_bn/eval")
+                             data.train, data.test, data.class_names, split=data.split)
+    evaluate.evaluate(model_path, data.test, "runs/vgg11_bn/eval")
+
+`train` runs `Model.fit` on one machine and `loop.fit`, a custom loop, on several (`MultiWorkerMirroredStrategy`).
 """
 
-from tfdream.training import architectures, data, evaluate, plots, train
+from tfdream.training import architectures, evaluate, loop, pipelines, plots, train
 
-__all__ = ["architectures", "data", "evaluate", "plots", "train"]
+__all__ = ["architectures", "evaluate", "loop", "pipelines", "plots", "train"]

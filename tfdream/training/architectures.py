@@ -34,6 +34,10 @@ class Architecture:
             convolution; "all" lists them all.
         default_preset: The preset whose layers are dreamed when none are named.
         min_size: Smallest input height/width.
+
+    Builders use plain `keras.layers.BatchNormalization`; training on more than one replica passes the built
+    model through `synchronize_batch_norm`, and the saved model is rebuilt by `build` (same layers, same
+    weight order), so it is the same architecture however it was trained.
     """
 
     build: Callable[[int, float], keras.Model]
@@ -145,6 +149,25 @@ ARCHITECTURES: Mapping[str, Architecture] = {
     "resnet152": Architecture(_application(keras.applications.ResNet152, "resnet152"), _resnet_presets, "stage3"),
     "alexnet": Architecture(_alexnet, _alexnet_presets, "conv4", min_size=1),
 }
+
+
+def synchronize_batch_norm(model: keras.Model) -> keras.Model:
+    """Returns a copy of `model`, same weights, whose batch norm layers use the batch statistics of all replicas.
+
+    With `synchronized=True`, `keras.layers.BatchNormalization` all-reduces the batch mean and variance over
+    the replicas of the current `tf.distribute` strategy, so statistics come from the global batch, not from
+    each replica's share. Call it in the strategy's scope; other layers are cloned unchanged.
+    """
+
+    def clone(layer: keras.layers.Layer) -> keras.layers.Layer:
+        config = layer.get_config()
+        if isinstance(layer, keras.layers.BatchNormalization):
+            config["synchronized"] = True
+        return layer.__class__.from_config(config)
+
+    copy = keras.models.clone_model(model, clone_function=clone)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def get(name: str) -> Architecture:

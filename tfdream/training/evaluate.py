@@ -15,13 +15,15 @@ import json
 import logging
 import os
 import pathlib
+from collections.abc import Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tfdream import images
 from tfdream import metadata as metadata_lib
-from tfdream.training import data
+from tfdream.training import pipelines
 from tfdream.training import plots
 from tfdream.training import train
 
@@ -68,6 +70,7 @@ def evaluate(
     test_data: tf.data.Dataset,
     out_dir: str | os.PathLike,
     *,
+    class_names: Sequence[str] | None = None,
     batch_size: int = 64,
     embedding_samples: int = 2000,
     seed: int = 0,
@@ -78,6 +81,7 @@ def evaluate(
         model_path: A `.keras` model with its `tfdream.metadata` sidecar (image size and class names).
         test_data: (image, int label) pairs; images uint8 RGB (H, W, 3) or encoded JPEG/PNG bytes.
         out_dir: Report folder (created).
+        class_names: The class names of `test_data`'s labels, if known: checked against the model's.
         batch_size: Evaluation batch size.
         embedding_samples: At most this many test examples (drawn with `seed`) are projected to 2-D.
         seed: Seed of the sample and of t-SNE.
@@ -93,17 +97,24 @@ def evaluate(
             f"model_path needs its metadata file {str(metadata_lib.metadata_path(model_path))!r} "
             f"(written by tfdream.training.train). Received: model_path={str(model_path)!r}"
         )
+    names = meta.class_names
+    if class_names is not None and tuple(class_names) != names:
+        raise ValueError(
+            f"class_names must be the model's {len(names)} classes {names[:5]}... in order. "
+            f"Received: class_names={tuple(class_names)[:5]}... ({len(class_names)} names)"
+        )
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model = keras.saving.load_model(model_path, compile=False)
-    names = meta.class_names
-    batches = data.eval_pipeline(test_data, image_size=meta.image_size, batch_size=batch_size, num_classes=len(names))
+    batches = pipelines.eval_pipeline(
+        test_data, image_size=meta.image_size, batch_size=batch_size, num_classes=len(names)
+    )
     features, probabilities, labels = predict(model, batches)
 
     predictions = probabilities.argmax(axis=-1)
     matrix = plots.confusion_matrix(labels, predictions, len(names))
     correct, totals = np.diag(matrix), matrix.sum(axis=1)
-    with (out / "per_class_accuracy.csv").open("w", newline="") as file:
+    with images.atomic_write(out / "per_class_accuracy.csv", mode="w", overwrite=True) as file:
         writer = csv.writer(file)
         writer.writerow(["class", "correct", "total", "accuracy"])
         for name, right, total in zip(names, correct, totals):
@@ -115,7 +126,8 @@ def evaluate(
         "mean_per_class_accuracy": float(np.mean(correct[totals > 0] / totals[totals > 0])),
         "num_examples": float(len(labels)),
     }
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    with images.atomic_write(out / "metrics.json", mode="w", overwrite=True) as file:
+        file.write(json.dumps(metrics, indent=2) + "\n")
     plots.plot_confusion_matrix(matrix, names, out / "confusion_matrix.png")
 
     history_csv = pathlib.Path(model_path).parent / "history.csv"

@@ -3,7 +3,7 @@
 Output folder:
     model.keras          the trained model (float32, uncompiled), loadable with `keras.saving.load_model`
     model.json           its `tfdream.metadata.ModelMetadata` (preprocessing, class names, dream layers, metrics)
-    history.csv          per-epoch loss/accuracy on train and test data (appended across resumed runs)
+    history.csv          per-epoch loss/accuracy on train and test data (continued across resumed runs)
     train_config.json    the `TrainConfig` of the last run
     backup/              training state after the last finished epoch, for resuming
     logs/                TensorBoard logs
@@ -24,16 +24,18 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfdream import images
 from tfdream import metadata as metadata_lib
 from tfdream.training import architectures
-from tfdream.training import data
+from tfdream.training import loop
+from tfdream.training import pipelines
 
 _LOG = logging.getLogger(__name__)
 
 OPTIMIZERS = ("sgd", "adam")
-# Multi-worker training is left out: Keras 3 `Model.fit` fails under `MultiWorkerMirroredStrategy`
+# "multi_worker" trains with `loop.fit`: Keras 3 `Model.fit` fails under `MultiWorkerMirroredStrategy`
 # (keras-team/keras#20585, still so with Keras 3.15 and TensorFlow 2.21).
-STRATEGIES = ("default", "mirrored")
+STRATEGIES = ("default", "mirrored", "multi_worker")
 # Parameters not decayed: biases and batch norm scales and offsets.
 _NO_DECAY = ["bias", "gamma", "beta"]
 
@@ -58,7 +60,9 @@ class TrainConfig:
         min_crop_area: Smallest random crop, as a fraction of the image area.
         color_jitter: Strength of brightness/contrast/saturation jitter (0 disables).
         mixed_precision: Compute in float16 with float32 variables (for GPUs).
-        strategy: "default" (one device) or "mirrored" (all local GPUs; the CPU if there are none).
+        strategy: "default" (one device), "mirrored" (all local GPUs; the CPU if there are none) or
+            "multi_worker" (`MultiWorkerMirroredStrategy` over the cluster in `TF_CONFIG`: all GPUs, or the
+            CPU, of every worker).
         seed: Seed of weight initialization, shuffling and augmentation.
     """
 
@@ -88,33 +92,33 @@ class TrainConfig:
                 f"image_size must be (height, width), each >= {arch.min_size} for {self.architecture}. "
                 f"Received: image_size={self.image_size}"
             )
-        checks = {
-            "epochs": self.epochs >= 1,
-            "batch_size": self.batch_size >= 1,
-            "learning_rate": self.learning_rate > 0,
-            "warmup_epochs": 0 <= self.warmup_epochs < self.epochs,
-            "label_smoothing": 0 <= self.label_smoothing < 1,
-            "dropout": 0 <= self.dropout < 1,
-            "min_crop_area": 0 < self.min_crop_area <= 1,
-            "color_jitter": 0 <= self.color_jitter < 1,
-            "weight_decay": self.weight_decay >= 0,
-            "optimizer": self.optimizer in OPTIMIZERS,
-            "strategy": self.strategy in STRATEGIES,
-        }
-        for name, valid in checks.items():
+        rules = (
+            ("epochs", self.epochs >= 1, "must be >= 1"),
+            ("batch_size", self.batch_size >= 1, "must be >= 1"),
+            ("learning_rate", self.learning_rate > 0, "must be > 0"),
+            ("momentum", 0 <= self.momentum < 1, "must be in [0, 1)"),
+            ("weight_decay", self.weight_decay >= 0, "must be >= 0"),
+            ("warmup_epochs", 0 <= self.warmup_epochs < self.epochs, f"must be in [0, epochs={self.epochs})"),
+            ("label_smoothing", 0 <= self.label_smoothing < 1, "must be in [0, 1)"),
+            ("dropout", 0 <= self.dropout < 1, "must be in [0, 1)"),
+            ("min_crop_area", 0 < self.min_crop_area <= 1, "must be in (0, 1]"),
+            ("color_jitter", 0 <= self.color_jitter < 1, "must be in [0, 1)"),
+            ("optimizer", self.optimizer in OPTIMIZERS, f"must be one of {OPTIMIZERS}"),
+            ("strategy", self.strategy in STRATEGIES, f"must be one of {STRATEGIES}"),
+        )
+        for name, valid, rule in rules:
             if not valid:
-                raise ValueError(
-                    f"{name} is out of range (see TrainConfig; optimizer in {OPTIMIZERS}, strategy in "
-                    f"{STRATEGIES}, warmup_epochs < epochs). Received: {name}={getattr(self, name)!r}"
-                )
+                raise ValueError(f"{name} {rule}. Received: {name}={getattr(self, name)!r}")
 
 
 def make_strategy(name: str) -> tf.distribute.Strategy:
-    """Returns the `tf.distribute` strategy named in `STRATEGIES`."""
+    """Returns the `tf.distribute` strategy named in `STRATEGIES` ("multi_worker" reads `TF_CONFIG`)."""
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":  # must come before any other TensorFlow operation of the program
+        return tf.distribute.MultiWorkerMirroredStrategy()
     raise ValueError(f"strategy must be one of {STRATEGIES}. Received: strategy={name!r}")
 
 
@@ -136,12 +140,16 @@ def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Op
     return optimizer
 
 
-def _build(config: TrainConfig, num_classes: int, steps_per_epoch: int | None) -> keras.Model:
+def _build(
+    config: TrainConfig, num_classes: int, steps_per_epoch: int | None, *, synchronized_bn: bool = False
+) -> keras.Model:
     """Builds the model (compiled when `steps_per_epoch` is given) under the run's dtype policy."""
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_float16" if config.mixed_precision and steps_per_epoch else "float32")
     try:
         model = architectures.get(config.architecture).build(num_classes, config.dropout)
+        if synchronized_bn:
+            model = architectures.synchronize_batch_norm(model)
         if steps_per_epoch:
             model.compile(
                 optimizer=_optimizer(config, steps_per_epoch),
@@ -182,6 +190,12 @@ def _final_metrics(history: dict[str, np.ndarray]) -> dict[str, float]:
     return metrics | {"epochs": float(history["epoch"][-1] + 1)}
 
 
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The seed of epoch `epoch`'s shuffling and augmentation in `loop.fit` (epoch 0: `seed` itself, so a
+    one-epoch run sees the same data as `Model.fit`'s first epoch)."""
+    return seed if epoch == 0 else int(np.random.SeedSequence((seed, epoch)).generate_state(1)[0])
+
+
 def train(
     config: TrainConfig,
     out_dir: str | os.PathLike,
@@ -197,7 +211,13 @@ def train(
     """Trains `config.architecture` from scratch, resuming from `out_dir/backup` if a previous run left one.
 
     A resumed run restores the weights, optimizer state and epoch count of the last finished epoch, and
-    continues up to `config.epochs`; its shuffling and augmentation restart their sequence from `config.seed`.
+    continues up to `config.epochs`. With `Model.fit` (one machine) its shuffling and augmentation restart their
+    sequence from `config.seed`; with `loop.fit` (multi-worker) each epoch's are a function of the seed and the
+    epoch, so a resumed run trains on what an uninterrupted one would have.
+
+    On more than one replica, batch norm layers are synchronized (`architectures.synchronize_batch_norm`).
+    Under `MultiWorkerMirroredStrategy` every worker calls this function with the same arguments; only the
+    chief writes the output folder (which must be shared for resuming, see `loop`).
 
     Args:
         config: The run's hyperparameters.
@@ -208,59 +228,83 @@ def train(
         split: How train and test data were split, recorded in the metadata.
         strategy: Where to train, e.g. a `MirroredStrategy` over chosen GPUs; default
             `make_strategy(config.strategy)`.
-        callbacks: Extra Keras callbacks.
+        callbacks: Extra Keras callbacks (not under `MultiWorkerMirroredStrategy`, which trains without fit).
         verbose: `keras.Model.fit` verbosity (1 shows a progress bar).
 
     Returns:
-        The path of the saved model, `out_dir/model.keras`, with its metadata beside it.
+        The path of the saved model, `out_dir/model.keras`, with its metadata beside it (written by the chief).
     """
     if not class_names:
         raise ValueError(f"class_names must not be empty. Received: class_names={class_names!r}")
     strategy = make_strategy(config.strategy) if strategy is None else strategy
+    multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    if multi_worker and callbacks:
+        raise ValueError(
+            f"callbacks are not supported under MultiWorkerMirroredStrategy (trained by loop.fit, not "
+            f"Model.fit). Received: callbacks={list(callbacks)!r}"
+        )
+    chief = loop.is_chief(strategy)
     out = pathlib.Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "train_config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
+    model_path, backup_dir, history_csv = out / "model.keras", out / "backup", out / "history.csv"
+    if chief:
+        out.mkdir(parents=True, exist_ok=True)
+        with images.atomic_write(out / "train_config.json", mode="w", overwrite=True) as file:
+            file.write(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
     keras.utils.set_random_seed(config.seed)
 
-    steps_per_epoch = math.ceil(data.count(train_data) / config.batch_size)
+    steps_per_epoch = math.ceil(pipelines.count(train_data) / config.batch_size)
     pipeline = dict(image_size=config.image_size, batch_size=config.batch_size, num_classes=len(class_names))
-    train_batches = data.train_pipeline(
-        train_data, seed=config.seed, augmentation=config.augmentation, min_crop_area=config.min_crop_area,
-        color_jitter=config.color_jitter, **pipeline,
-    )
-    test_batches = None if test_data is None else data.eval_pipeline(test_data, **pipeline)
+
+    def train_batches(seed: int) -> tf.data.Dataset:
+        return pipelines.train_pipeline(
+            train_data, seed=seed, augmentation=config.augmentation, min_crop_area=config.min_crop_area,
+            color_jitter=config.color_jitter, **pipeline,
+        )
+
+    test_batches = None if test_data is None else pipelines.eval_pipeline(test_data, **pipeline)
     with strategy.scope():
-        model = _build(config, len(class_names), steps_per_epoch)
+        model = _build(
+            config, len(class_names), steps_per_epoch, synchronized_bn=strategy.num_replicas_in_sync > 1
+        )
 
-    backup_dir, history_csv = out / "backup", out / "history.csv"
-    resuming = backup_dir.is_dir()
-    if resuming:
-        _LOG.info("Resuming from %s", backup_dir)
-    model.fit(
-        train_batches,
-        epochs=config.epochs,
-        validation_data=test_batches,
-        callbacks=[
-            keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=False),
-            keras.callbacks.CSVLogger(str(history_csv), append=resuming),
-            keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False),
-            *callbacks,
-        ],
-        verbose=verbose,
-        shuffle=False,  # the pipeline shuffles, reproducibly
-    )
+    if multi_worker:
+        loop.fit(
+            model, lambda epoch: train_batches(epoch_seed(config.seed, epoch)), epochs=config.epochs,
+            strategy=strategy, backup_dir=backup_dir, history_csv=history_csv, log_dir=out / "logs",
+            test_batches=test_batches,
+        )
+    else:
+        resuming = backup_dir.is_dir()
+        if resuming:
+            _LOG.info("Resuming from %s", backup_dir)
+        model.fit(
+            train_batches(config.seed),
+            epochs=config.epochs,
+            validation_data=test_batches,
+            callbacks=[
+                keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=False),
+                keras.callbacks.CSVLogger(str(history_csv), append=resuming),
+                keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False),
+                *callbacks,
+            ],
+            verbose=verbose,
+            shuffle=False,  # the pipeline shuffles, reproducibly
+        )
 
-    # Save a fresh float32, uncompiled copy: no optimizer state, no mixed-precision policy, no strategy.
+    # Every worker reads the weights (reading synchronized variables may be a collective operation).
+    weights = model.get_weights()
+    if not chief:
+        return model_path
+    # Save a fresh float32, uncompiled copy: plain batch norm, no optimizer state, no mixed precision, no strategy.
     export = _build(config, len(class_names), steps_per_epoch=None)
-    export.set_weights(model.get_weights())
-    model_path = out / "model.keras"
+    export.set_weights(weights)
     partial = out / ".model.partial.keras"
     export.save(partial)
     os.replace(partial, model_path)
     arch = architectures.get(config.architecture)
     metadata_lib.ModelMetadata(
         architecture=config.architecture,
-        preprocessing="inception",
+        preprocessing=pipelines.PREPROCESSING.name,
         image_size=config.image_size,
         class_names=tuple(class_names),
         default_layers=arch.default_layers(export),
