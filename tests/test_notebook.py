@@ -16,7 +16,7 @@ from tfdream import callbacks, config, display, history
 from tfdream.dreamer import DreamResult
 
 TOUR = pathlib.Path(__file__).parents[1] / "examples" / "tour.ipynb"
-SMOKE_PARAMETERS = 'MAX_DIM = 64\nSTEPS = 1\nOCTAVES = (0,)\nOUTPUT_DIR = "tour_output"'
+SMOKE_PARAMETERS = 'MAX_DIM = 64\nSTEPS = 1\nZOOM_FRAMES = 2\nOCTAVES = (0,)\nOUTPUT_DIR = "tour_output"'
 
 
 def _run_tour(folder: pathlib.Path, parameters: str | None) -> nbformat.NotebookNode:
@@ -49,7 +49,7 @@ def test_the_tour_runs_at_small_sizes(tmp_path):
     assert "vgg16 · block4_conv3+block5_conv3 · octaves 0 · 1 steps · seed 0" in html
     assert len(_outputs(notebook, "image/png")) >= 4  # histories and the comparison's pictures
     written = {path.name for path in (tmp_path / "tour_output").iterdir()}
-    assert {"dream.png", "dream.json", "dream_losses.csv", "layers"} <= written
+    assert {"dream.png", "dream.json", "dream_losses.csv", "layers", "zoom.gif"} <= written
 
 
 @pytest.mark.large
