@@ -4,6 +4,7 @@
     tfdream compare [INPUT] OUTPUT_DIR [--presets=inception_v3_low_vs_high] [--models=..] [--layer_sets=..]
     tfdream layers [MODEL]
     tfdream rerun SIDECAR OUTPUT
+    tfdream convert GRAPH KERAS_FILE   (tensorflow_inception_graph.pb or inception5h.zip -> .keras)
 
 `tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. The scripts in
 `examples/` run the same mains. Flags are defined and read in this module only.
@@ -26,6 +27,7 @@ from absl import logging
 import tensorflow as tf
 
 from tfdream import callbacks, compare, images, models, objectives, presets, samples, sidecar
+from tfdream import googlenet, metadata
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
 from tfdream import precision as precision_lib
@@ -119,6 +121,10 @@ _HISTORY_JSON = flags.DEFINE_string("history_json", None, "dream, rerun: write t
 _HISTORY_PLOT = flags.DEFINE_string("history_plot", None, "dream, rerun: plot the loss history (.png, .pdf, .svg).")
 _PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar with ETA on stderr.")
 _TENSORBOARD = flags.DEFINE_string("tensorboard", None, "TensorBoard log folder (compare: a subfolder per run).")
+_GRAPH = flags.DEFINE_string("graph", None, "convert: the DeepDream notebook's tensorflow_inception_graph.pb or "
+                             "inception5h.zip.")
+_KERAS_FILE = flags.DEFINE_string("keras_file", None, "convert: the .keras model to write (its metadata .json "
+                                  "goes beside it).")
 
 _DREAM_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
                 _STRATEGY, _PRESETS, *_CONFIG.values(), _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS, _TENSORBOARD]
@@ -128,6 +134,7 @@ _COMMAND_FLAGS = {
     "compare": [*_DREAM_FLAGS, _MODELS, _LAYER_SETS, _OUTPUT_DIR],
     "layers": [_MODEL],
     "rerun": [_SIDECAR, _OUTPUT, *_HISTORY_FLAGS, _OVERWRITE, _PROGRESS, _TENSORBOARD, _STRATEGY],
+    "convert": [_GRAPH, _KERAS_FILE, _OVERWRITE],
 }
 
 
@@ -346,7 +353,22 @@ def rerun_main(argv: list[str]) -> int:
     return EXIT_INTERRUPTED if stop.interrupted else 0
 
 
+@_command
+def convert_main(argv: list[str]) -> int:
+    """Converts the DeepDream notebook's GoogLeNet graph into a .keras model, once (see docs/googlenet.md).
+
+    USAGE: tfdream convert GRAPH KERAS_FILE [--overwrite]
+      GRAPH: tensorflow_inception_graph.pb or inception5h.zip; KERAS_FILE: e.g. inception5h.keras (+ .json)
+      Then: tfdream dream photo.jpg dream.png --model=inception5h.keras
+    """
+    graph, keras_file = _arguments(argv, _GRAPH, _KERAS_FILE)
+    path = googlenet.convert_file(graph, keras_file, overwrite=_OVERWRITE.value)
+    logging.info("wrote %s and %s", path, metadata.metadata_path(path))
+    return 0
+
+
 COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main}
+COMMANDS["convert"] = convert_main
 
 
 def adopt_flags(command: str) -> None:

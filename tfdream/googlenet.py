@@ -26,6 +26,7 @@ import os
 import pathlib
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 _LOG = logging.getLogger(__name__)
@@ -36,6 +37,14 @@ GRAPH_FILE = "tensorflow_inception_graph.pb"
 MEAN = 117.0
 MIN_SIZE = 32
 DEFAULT_LAYERS = ("mixed4c",)
+# Layer sets of the DeepDream notebook, as presets of a converted model (`layers="notebook_channel"`).
+NOTEBOOK_PRESETS = {
+    "notebook_default": ("mixed4c",),
+    "notebook_channel": ("mixed4d_3x3_bottleneck_pre_relu",),
+    "mixed3": ("mixed3a", "mixed3b"),
+    "mixed4": ("mixed4a", "mixed4b", "mixed4c", "mixed4d", "mixed4e"),
+    "mixed5": ("mixed5a", "mixed5b"),
+}
 
 # Branch widths of each inception block: 1x1, 3x3 bottleneck, 3x3, 5x5 bottleneck, 5x5, pool reduce.
 BLOCKS: dict[str, tuple[int, int, int, int, int, int]] = {
@@ -180,11 +189,72 @@ def inception5h(
     if weights is None:
         return GoogLeNet(include_top=include_top, input_shape=input_shape)
     if weights == "imagenet":
-        path = keras.utils.get_file(fname=ZIP_FILE, origin=URL, cache_subdir="models")
-        return graphdef.convert(graphdef.read_graph_def(path), name="inception5h").model
+        return convert_graph(keras.utils.get_file(fname=ZIP_FILE, origin=URL, cache_subdir="models"))
     path = pathlib.Path(weights)
     if not path.is_file():
         raise ValueError(f"weights must be 'imagenet', None or an existing file. Received: weights={str(weights)!r}")
     if graphdef.is_graph_file(path):
-        return graphdef.convert(graphdef.read_graph_def(path), name="inception5h").model
+        return convert_graph(path)
     return GoogLeNet(weights=path, include_top=include_top, input_shape=input_shape)
+
+
+def convert_graph(path: str | os.PathLike) -> keras.Model:
+    """The Keras model of `tensorflow_inception_graph.pb`, or of the one inside `inception5h.zip`, at `path`.
+
+    The feature body up to `mixed5b`, for inputs in the "inception5h" space (RGB [0, 255] minus 117).
+    """
+    from tfdream import graphdef  # pylint: disable=import-outside-toplevel  (graphdef imports this module)
+
+    conversion = graphdef.convert(graphdef.read_graph_def(path), name="inception5h")
+    offset = conversion.input_offset
+    if offset is not None and not np.allclose(offset, MEAN):
+        _LOG.warning("the graph %s subtracts %s from its input, not %s: pass preprocessing= to match it",
+                     path, offset.tolist(), MEAN)
+    return conversion.model
+
+
+def convert_file(
+    graph: str | os.PathLike, output: str | os.PathLike, *, overwrite: bool = False
+) -> pathlib.Path:
+    """Converts the notebook's graph once into a `.keras` model with its metadata JSON beside it.
+
+    The result loads like any saved model: `Dreamer("out.keras")` dreams `DEFAULT_LAYERS` in the
+    "inception5h" input space.
+
+    Args:
+        graph: `tensorflow_inception_graph.pb` or `inception5h.zip`.
+        output: The `.keras` file to write; `<stem>.json` (a `tfdream.metadata.ModelMetadata`) goes beside it.
+        overwrite: Replace existing files.
+
+    Returns:
+        The written model path.
+
+    Raises:
+        ValueError: `output` does not end in ".keras", cannot be written, or `graph` cannot be converted.
+        tfdream.images.OutputExistsError: an output file exists and `overwrite` is False.
+    """
+    from tfdream import images, metadata  # pylint: disable=import-outside-toplevel  (keep this module light)
+
+    output = pathlib.Path(output)
+    if output.suffix != ".keras":
+        raise ValueError(f"output must end in .keras. Received: output={str(output)!r}")
+    images.check_output_path(output, overwrite=overwrite, image=False)
+    images.check_output_path(metadata.metadata_path(output), overwrite=overwrite, image=False)
+    model = convert_graph(graph)
+    # Keras saves only to a path ending in .keras: write a hidden sibling, then rename it into place.
+    partial = output.with_name(f".{output.stem}.partial.keras")
+    try:
+        model.save(partial)
+        os.replace(partial, output)
+    finally:
+        partial.unlink(missing_ok=True)
+    metadata.ModelMetadata(
+        architecture="inception5h",
+        preprocessing="inception5h",
+        image_size=(224, 224),
+        default_layers=DEFAULT_LAYERS,
+        layer_presets=NOTEBOOK_PRESETS,
+        split=f"converted from {pathlib.Path(graph).name}",
+        min_size=MIN_SIZE,
+    ).save(output)
+    return output
