@@ -72,7 +72,8 @@ def test_offline_download_error_names_the_zip_and_the_cache(monkeypatch, tmp_pat
     monkeypatch.setattr(keras.utils, "get_file", unreachable)
     with pytest.raises(models.WeightsUnavailableError) as info:
         Dreamer("inception5h")
-    assert requested == {"fname": googlenet.ZIP_FILE, "origin": googlenet.URL, "cache_subdir": "models"}
+    assert requested == {"fname": googlenet.ZIP_FILE, "origin": googlenet.URL, "file_hash": googlenet.ZIP_SHA256,
+                         "cache_subdir": "models"}
     message = str(info.value)
     assert "'inception5h.zip'" in message and str(tmp_path / "models") in message and "weights=PATH" in message
 

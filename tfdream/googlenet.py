@@ -33,6 +33,8 @@ _LOG = logging.getLogger(__name__)
 
 URL = "https://storage.googleapis.com/download.tensorflow.org/models/inception5h.zip"
 ZIP_FILE = "inception5h.zip"
+# SHA-256 of the zip as TensorFlow's own build files pinned it; `keras.utils.get_file` checks it.
+ZIP_SHA256 = "d13569f6a98159de37e92e9c8ec4dae8f674fbf475f69fe6199b514f756d4364"
 GRAPH_FILE = "tensorflow_inception_graph.pb"
 MEAN = 117.0
 MIN_SIZE = 32
@@ -189,7 +191,8 @@ def inception5h(
     if weights is None:
         return GoogLeNet(include_top=include_top, input_shape=input_shape)
     if weights == "imagenet":
-        return convert_graph(keras.utils.get_file(fname=ZIP_FILE, origin=URL, cache_subdir="models"))
+        return convert_graph(keras.utils.get_file(
+            fname=ZIP_FILE, origin=URL, file_hash=ZIP_SHA256, cache_subdir="models"))
     path = pathlib.Path(weights)
     if not path.is_file():
         raise ValueError(f"weights must be 'imagenet', None or an existing file. Received: weights={str(weights)!r}")
