@@ -84,18 +84,20 @@ def _small_graph(body) -> tf.compat.v1.GraphDef:
     return graph.as_graph_def()
 
 
-def test_concat_v2_and_identity_convert():
+def test_concat_v2_identity_and_legacy_bias_convert():
     def body(x):
         kernel = tf.identity(tf.constant(np.ones((1, 1, 3, 2), np.float32), name="k_w"), name="k_read")
         conv = tf.nn.conv2d(x, kernel, 1, "VALID", name="k")  # no BiasAdd: a Conv2D without bias
-        tf.concat([conv, tf.nn.avg_pool2d(x, 2, 1, "SAME", name="avg")], axis=-1, name="joined")
+        old = tf.raw_ops.BiasAddV1(value=tf.nn.conv2d(x, kernel, 1, "SAME", name="old/conv"),
+                                   bias=tf.constant([0.5, -1.0]), name="old")
+        tf.concat([conv, old, tf.nn.avg_pool2d(x, 2, 1, "SAME", name="avg")], axis=-1, name="joined")
 
     graph_def = _small_graph(body)
     model = graphdef.convert(graph_def, outputs=["joined"]).model
     inputs = np.random.default_rng(0).normal(size=(2, 5, 4, 3)).astype(np.float32)
     np.testing.assert_allclose(model(inputs).numpy(), graphdef.run_graph_def(graph_def, inputs, ["joined"])["joined"],
                                rtol=1e-6, atol=1e-6)
-    assert not model.get_layer("k").use_bias
+    assert not model.get_layer("k").use_bias and model.get_layer("old").use_bias
 
 
 def test_unknown_op_error_names_the_op_and_the_node():

@@ -11,8 +11,8 @@ constant bias (`BiasAdd`) becomes one `Conv2D` or `Dense` layer named after the 
 | Placeholder | `keras.Input` (batch, H, W, C) |
 | Sub (of a constant), ExpandDims (axis 0) on the input | dropped: preprocessing is the dreamer's; the constant is returned as `Conversion.input_offset` |
 | Const, Identity | weights / pass-through |
-| Conv2D (+ BiasAdd) | `Conv2D` |
-| MatMul (+ BiasAdd) | `Dense` |
+| Conv2D (+ BiasAdd or BiasAddV1) | `Conv2D` |
+| MatMul (+ BiasAdd or BiasAddV1) | `Dense` |
 | Relu | `ReLU` |
 | MaxPool, AvgPool | `MaxPooling2D`, `AveragePooling2D` |
 | LRN | `tfdream.googlenet.LocalResponseNormalization` |
@@ -43,8 +43,9 @@ _LOG = logging.getLogger(__name__)
 GRAPH_SUFFIXES = (".pb", ".zip")
 _HEAD_OPS = frozenset({"Reshape", "MatMul", "Softmax"})
 _POOL_OPS = frozenset({"MaxPool", "AvgPool"})
-SUPPORTED_OPS = frozenset({"Placeholder", "Const", "Identity", "Sub", "ExpandDims", "Conv2D", "BiasAdd", "MatMul",
-                           "Relu", "MaxPool", "AvgPool", "LRN", "Concat", "ConcatV2", "Reshape", "Softmax"})
+_BIAS_OPS = frozenset({"BiasAdd", "BiasAddV1"})  # BiasAddV1: the op of graphs older than BiasAdd's data_format
+SUPPORTED_OPS = frozenset({"Placeholder", "Const", "Identity", "Sub", "ExpandDims", "Conv2D", "BiasAdd", "BiasAddV1",
+                           "MatMul", "Relu", "MaxPool", "AvgPool", "LRN", "Concat", "ConcatV2", "Reshape", "Softmax"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -340,7 +341,7 @@ class _Converter:
     def _bias_of(self, name: str) -> tuple[str, np.ndarray] | None:
         """(BiasAdd node, bias) when the only consumer of `name` adds a constant bias to it."""
         consumers = self.graph.consumers[name]
-        if len(consumers) != 1 or self.graph.op(consumers[0]) != "BiasAdd":
+        if len(consumers) != 1 or self.graph.op(consumers[0]) not in _BIAS_OPS:
             return None
         bias_add = consumers[0]
         bias = self.graph.constant(self.graph.inputs[bias_add][1])
@@ -383,7 +384,9 @@ class _Converter:
         self.values[layer_node] = self.values[name] = output
 
     def _biasadd(self, name, node, inputs):
-        self.fail(name, "BiasAdd is only supported right after a Conv2D or MatMul used nowhere else")
+        self.fail(name, "a bias is only supported right after a Conv2D or MatMul used nowhere else")
+
+    _biasaddv1 = _biasadd
 
     def _relu(self, name, node, inputs):
         self.values[name] = keras.layers.ReLU(name=_layer_name(name))(self.tensor(inputs[0]))
