@@ -47,16 +47,35 @@ def test_inception_v4_has_the_papers_block_structure():
     assert 41e6 < model.count_params() < 43e6  # the paper's network without its classifier
 
 
-def test_inception_v4_reads_a_weights_file_and_refuses_imagenet(tmp_path):
+def test_inception_v4_refuses_imagenet_weights_before_building():
+    with pytest.raises(ValueError, match="no downloadable ImageNet weights.*Received: weights='imagenet'"):
+        models.load_model("inception_v4")
+
+
+@pytest.mark.large  # writes and reads 170 MB of weights
+def test_inception_v4_reads_a_weights_file(tmp_path):
     model = inception_v4.InceptionV4()
     model.save_weights(tmp_path / "v4.weights.h5")
     loaded = models.load_model("inception_v4", weights=tmp_path / "v4.weights.h5")
     np.testing.assert_array_equal(loaded.model.get_layer("inception_c3_branch1_1x1_conv").kernel.numpy(),
                                   model.get_layer("inception_c3_branch1_1x1_conv").kernel.numpy())
-    with pytest.raises(ValueError, match="no downloadable ImageNet weights.*Received: weights='imagenet'"):
-        models.load_model("inception_v4")
 
 
+def test_googlenet_classifier_takes_one_training_step():
+    architecture = architectures.get("googlenet")
+    model = architecture.build(len(_CLASSES), 0.5)
+    assert architecture.default_layers(model) == ("mixed4c",)
+    # Eagerly: one step costs far less than tracing the training function.
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy", run_eagerly=True)
+    images, labels = next(iter(_dataset(architecture.min_size).batch(4)))
+    inputs = tf.cast(images[:, :32, :32], tf.float32) / 127.5 - 1
+    before = model.get_layer("mixed4c_3x3_pre_relu").kernel.numpy()
+    loss = model.train_on_batch(inputs, labels)
+    assert np.isfinite(loss)
+    assert not np.array_equal(model.get_layer("mixed4c_3x3_pre_relu").kernel.numpy(), before)
+
+
+@pytest.mark.large
 def test_googlenet_trains_one_step_on_indoor_scenes(tmp_path):
     meta = _train_one_step(tmp_path, "googlenet", 32)
     assert meta.default_layers == ("mixed4c",) and meta.layer_presets["mixed5"] == ("mixed5b",)
