@@ -9,7 +9,7 @@ constant bias (`BiasAdd`) becomes one `Conv2D` or `Dense` layer named after the 
 | op | Keras layer |
 |---|---|
 | Placeholder | `keras.Input` (batch, H, W, C) |
-| Sub (of a constant), ExpandDims (axis 0) on the input | dropped: preprocessing is the dreamer's; the constant is returned as `Conversion.input_offset` |
+| Sub (a constant), ExpandDims (axis 0) on the input | dropped (see `Conversion.input_offset`) |
 | Const, Identity | weights / pass-through |
 | Conv2D (+ BiasAdd or BiasAddV1) | `Conv2D` |
 | MatMul (+ BiasAdd or BiasAddV1) | `Dense` |
