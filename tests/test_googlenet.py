@@ -55,7 +55,8 @@ def test_named_model_without_weights_is_the_native_network():
     loaded = models.load_model("inception5h", weights=None)
     assert loaded.default_layers == ("mixed4c",) and loaded.min_size == googlenet.MIN_SIZE
     low, high = loaded.preprocessing.value_range
-    np.testing.assert_allclose(low, -117.0) and np.testing.assert_allclose(high, 138.0)
+    np.testing.assert_allclose(low, -117.0)
+    np.testing.assert_allclose(high, 138.0)
     names = {info.name: info.shape for info in models.list_layers("inception5h")}
     assert names["mixed4d_3x3_bottleneck_pre_relu"][-1] == 144 and names["localresponsenorm0"][-1] == 64
     assert "conv2d0_pre_relu" in names and "mixed5b" in names
