@@ -126,7 +126,7 @@ def test_hed_only_for_vgg16():
 
 
 @pytest.mark.large
-@pytest.mark.parametrize("name", sorted(models.MODELS))
+@pytest.mark.parametrize("name", sorted(name for name, spec in models.MODELS.items() if spec.imagenet))
 def test_imagenet_weights_download(name):
     Dreamer(name, weights="imagenet")
 

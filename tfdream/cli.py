@@ -1,4 +1,4 @@
-"""The `tfdream` command, on absl flags: dream, compare, layers, rerun, resume, video, zoom.
+"""The `tfdream` command, on absl flags: dream, compare, layers, rerun, resume, video, zoom, convert.
 
     tfdream dream [INPUT] OUTPUT [--model=inception_v3] [--layers=mixed3,mixed5:2] [--steps=50] ...
     tfdream compare [INPUT] OUTPUT_DIR [--presets=inception_v3_low_vs_high] [--models=..] [--layer_sets=..]
@@ -7,6 +7,7 @@
     tfdream resume SIDECAR_OR_CHECKPOINT
     tfdream video INPUT.mp4 OUTPUT.mp4|.gif [--coherence=flow] [--blend=0.5] [--later_steps=10] [--start=0] ...
     tfdream zoom [INPUT] OUTPUT.mp4|.gif [--frames=48] [--zoom=1.05] [--rotate=0] [--interpolate=0] ...
+    tfdream convert GRAPH KERAS_FILE   (tensorflow_inception_graph.pb or inception5h.zip -> .keras)
 
 `tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. The scripts in
 `examples/` run the same mains. Flags are defined and read in this module only.
@@ -25,8 +26,8 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from tfdream import callbacks, checkpoints, compare, flag_fields, images, models, motion, objectives, presets
-from tfdream import samples, sidecar
+from tfdream import callbacks, checkpoints, compare, flag_fields, googlenet, images, metadata, models, motion
+from tfdream import objectives, presets, samples, sidecar
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
 from tfdream import precision as precision_lib
@@ -91,6 +92,10 @@ _ROTATE = flags.DEFINE_float("rotate", 0.0, "zoom: degrees of rotation per frame
 _FPS = flags.DEFINE_float("fps", 12.0, "zoom: frames per second of the video.")
 _INTERPOLATE = flags.DEFINE_integer("interpolate", 0, "zoom: in-between frames (zoomed and cross-faded, not "
                                     "dreamed) per pair of dreamed frames.", lower_bound=0)
+_GRAPH = flags.DEFINE_string("graph", None, "convert: the DeepDream notebook's tensorflow_inception_graph.pb or "
+                             "inception5h.zip.")
+_KERAS_FILE = flags.DEFINE_string("keras_file", None, "convert: the .keras model to write (its metadata .json "
+                                  "goes beside it).")
 
 _DREAM_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
                 _STRATEGY, _PRESETS, *_CONFIG.values(), _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS, _TENSORBOARD]
@@ -106,6 +111,7 @@ _COMMAND_FLAGS = {
     "resume": [_SIDECAR, _OUTPUT, *_HISTORY_FLAGS, _OVERWRITE, _PROGRESS, _TENSORBOARD, _STRATEGY, _CHECKPOINT_EVERY],
     "video": [*_MOTION_FLAGS, _COHERENCE, _BLEND, _START, _END, _EVERY],
     "zoom": [*_MOTION_FLAGS, _SIZE, _FRAMES, _ZOOM, _ROTATE, _FPS, _INTERPOLATE],
+    "convert": [_GRAPH, _KERAS_FILE, _OVERWRITE],
 }
 
 
@@ -422,8 +428,22 @@ def zoom_main(argv: list[str]) -> int:
     return _motion_exit(result, stop)
 
 
+@_command
+def convert_main(argv: list[str]) -> int:
+    """Converts the DeepDream notebook's GoogLeNet graph into a .keras model, once (see docs/googlenet.md).
+
+    USAGE: tfdream convert GRAPH KERAS_FILE [--overwrite]
+      GRAPH: tensorflow_inception_graph.pb or inception5h.zip; KERAS_FILE: e.g. inception5h.keras (+ .json)
+      Then: tfdream dream photo.jpg dream.png --model=inception5h.keras
+    """
+    graph, keras_file = _arguments(argv, _GRAPH, _KERAS_FILE)
+    path = googlenet.convert_file(graph, keras_file, overwrite=_OVERWRITE.value)
+    logging.info("wrote %s and %s", path, metadata.metadata_path(path))
+    return 0
+
+
 COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main,
-            "resume": resume_main, "video": video_main, "zoom": zoom_main}
+            "resume": resume_main, "video": video_main, "zoom": zoom_main, "convert": convert_main}
 
 
 def adopt_flags(command: str) -> None:

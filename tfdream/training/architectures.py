@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 
 import keras
 
+from tfdream import googlenet, inception_v4
+
 _VGG_CONVS = {11: (1, 1, 2, 2, 2), 16: (2, 2, 3, 3, 3), 19: (2, 2, 4, 4, 4)}
 _VGG_FILTERS = (64, 128, 256, 512, 512)
 # AlexNet convolutions: (filters, kernel, stride, followed by max pooling).
@@ -175,3 +177,25 @@ def get(name: str) -> Architecture:
     if name not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {sorted(ARCHITECTURES)}. Received: architecture={name!r}")
     return ARCHITECTURES[name]
+
+
+# GoogLeNet (the DeepDream notebook's inception5h network, with its layer names) and Inception-v4, both built
+# natively. GoogLeNet's local response normalization is a tfdream layer: its saved models reload after
+# `import tfdream`, which registers it.
+def _googlenet_presets(model: keras.Model) -> dict[str, tuple[str, ...]]:
+    # The last block of each stage; "mixed4" is mixed4c, the layer the DeepDream notebook dreams by default.
+    return {"conv": ("conv2d2",), "mixed3": ("mixed3b",), "mixed4": ("mixed4c",), "mixed5": ("mixed5b",)}
+
+
+def _inception_v4_presets(model: keras.Model) -> dict[str, tuple[str, ...]]:
+    return {"stem": ("stem_mixed3",), "inception_a": ("inception_a4",), "inception_b": ("inception_b7",),
+            "inception_c": ("inception_c3",)}
+
+
+ARCHITECTURES = {
+    **ARCHITECTURES,
+    "googlenet": Architecture(_application(googlenet.GoogLeNet, "googlenet"), _googlenet_presets, "mixed4",
+                              min_size=googlenet.MIN_SIZE),
+    "inception_v4": Architecture(_application(inception_v4.InceptionV4, "inception_v4"), _inception_v4_presets,
+                                 "inception_b", min_size=inception_v4.MIN_SIZE),
+}
