@@ -1,4 +1,5 @@
-"""Ready-made `tfdream.history.Callback`s: a progress bar, TensorBoard logging, and a Ctrl-C stop.
+"""The callback protocol of a dream (`Callback`, run together by `CallbackList`) and ready-made callbacks: a
+progress bar, TensorBoard logging, and a Ctrl-C stop.
 
     with callbacks.StopOnInterrupt() as stop:
         result = dreamer.dream(image, callbacks=[callbacks.ProgressBar(), callbacks.TensorBoard("logs"), stop])
@@ -28,12 +29,72 @@ logger = logging.getLogger(__name__)
 _NOT_LOSSES = frozenset(history.FIXED_COLUMNS + ("skipped",)) - {"total"}
 
 
+class Callback:
+    """Hooks into a dream. Override what you need; every method does nothing by default."""
+
+    def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        """Before the first octave: the dream's config and the octave shapes to be dreamed."""
+
+    def on_octave_begin(self, octave: int, shape: tuple[int, int]) -> None:
+        """Before octave number `octave` (an index into the dreamed shapes)."""
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        """After each step, with its history record."""
+
+    def on_octave_end(self, octave: int, image: np.ndarray) -> None:
+        """After each octave, with the image so far: uint8 RGB (h, w, 3) at that octave's size."""
+
+    def on_end(self, result: Any) -> None:
+        """After the dream, with its `DreamResult`."""
+
+    def should_stop(self) -> bool:
+        """Checked after every step: True ends the dream there (the result is marked interrupted)."""
+        return False
+
+
+class CallbackList(Callback):
+    """Several callbacks called as one, in order; `should_stop` when any of them says so.
+
+    Args:
+        callbacks: The callbacks.
+    """
+
+    def __init__(self, callbacks: Sequence[Callback] = ()):
+        self.callbacks = list(callbacks)
+
+    def __bool__(self) -> bool:
+        return bool(self.callbacks)
+
+    def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        for callback in self.callbacks:
+            callback.on_begin(config, shapes)
+
+    def on_octave_begin(self, octave: int, shape: tuple[int, int]) -> None:
+        for callback in self.callbacks:
+            callback.on_octave_begin(octave, shape)
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        for callback in self.callbacks:
+            callback.on_step(record)
+
+    def on_octave_end(self, octave: int, image: np.ndarray) -> None:
+        for callback in self.callbacks:
+            callback.on_octave_end(octave, image)
+
+    def on_end(self, result: Any) -> None:
+        for callback in self.callbacks:
+            callback.on_end(result)
+
+    def should_stop(self) -> bool:
+        return any(callback.should_stop() for callback in self.callbacks)
+
+
 def _losses(record: Mapping[str, Any]) -> dict[str, float]:
     """The total and per-layer losses of a history record."""
     return {key: value for key, value in record.items() if key not in _NOT_LOSSES}
 
 
-class ProgressBar(history.Callback):
+class ProgressBar(Callback):
     """One self-updating line on a stream: octave, step, a bar, the total loss, elapsed time and ETA.
 
     The ETA weights each remaining step by its octave's pixel count, so large final octaves are
@@ -98,7 +159,7 @@ def _duration(seconds: float) -> str:
     return str(datetime.timedelta(seconds=round(seconds)))
 
 
-class TensorBoard(history.Callback):
+class TensorBoard(Callback):
     """Writes every step's losses as scalars and each octave's image to a TensorBoard log folder.
 
     Scalars are `loss/total` and `loss/<layer>` against the global step (counted over all octaves);
@@ -137,7 +198,7 @@ def _tag(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-/]+", "_", label).strip("_")
 
 
-class StopOnInterrupt(history.Callback):
+class StopOnInterrupt(Callback):
     """Turns the first Ctrl-C (SIGINT) into a clean stop after the current step.
 
     Use as a context manager around the dream(s): it installs its SIGINT handler on entry and restores the
