@@ -14,14 +14,14 @@ import numpy as np
 import PIL.Image
 import tensorflow as tf
 
+from tfdream import callbacks as callbacks_lib
 from tfdream import config as config_lib
 from tfdream import history as history_lib
-from tfdream import precision as precision_lib
-from tfdream import images, models, objectives, octaves, smoothing, steps, tiling
+from tfdream import checks, images, inference, models, objectives, octaves, smoothing, sources, steps, tiling
 
 logger = logging.getLogger(__name__)
 
-ImageSource = str | os.PathLike | np.ndarray | PIL.Image.Image | None
+ImageSource = sources.Source | str | os.PathLike | np.ndarray | PIL.Image.Image | None
 
 
 @dataclasses.dataclass
@@ -58,8 +58,8 @@ class Dreamer:
     Args:
         model: A name in `tfdream.models.MODELS` ("inception_v3", "vgg16", ...), a path to a saved
             `.keras` model, or a `keras.Model` taking (batch, H, W, 3) (then `preprocessing` is required).
-        layers: Layer name, preset name, list of names, `{name: weight}`, or an `objectives.Objective`;
-            None for the model's default layers.
+        layers: Layer name, a saved model's layer-set name, list of names, `{name: weight}`, or an
+            `objectives.Objective`; None for the model's default layers.
         weights: Named models only: "imagenet", None, a weights file, or "hed" (offline VGG16).
         loss: Per-layer reduction: "mean" (mean activation) or "l2" (mean square).
         channels: `{layer: [channel, ...]}` to dream only those channels of a layer.
@@ -70,6 +70,14 @@ class Dreamer:
             bfloat16, else float32): the network's arithmetic; the image stays float32.
         strategy: A `tf.distribute.Strategy` (e.g. `MirroredStrategy` over several GPUs) to spread each
             batch of tiles over; `batch_pixels` is then the budget of each replica.
+
+    Attributes:
+        loaded: The `models.LoadedModel` (network, preprocessing, default layers, layer sets).
+        objective: The `objectives.Objective` maximized.
+        extractor: `loaded.model` cut to the objective's layers: (n, h, w, 3) -> `{layer: activation}`.
+        network: What runs: `extractor` rebuilt by `inference.build` for `precision` (batch norms folded) and
+            placed on `strategy`'s replicas.
+        gradient_fn: The compiled tile-gradient step over `network` (`steps.make_gradient_fn`).
     """
 
     def __init__(
@@ -90,20 +98,20 @@ class Dreamer:
             raise ValueError(f"loss must be one of {objectives.REDUCTIONS}. Received: loss={loss!r}")
         if not isinstance(jit_compile, bool):
             raise ValueError(f"jit_compile must be True or False. Received: jit_compile={jit_compile!r}")
-        if min_size is not None and (not isinstance(min_size, int) or isinstance(min_size, bool) or min_size < 1):
+        if min_size is not None and not (checks.is_int(min_size) and min_size >= 1):
             raise ValueError(f"min_size must be None or an int >= 1. Received: min_size={min_size!r}")
         self.loaded = models.load_model(model, weights=weights, preprocessing=preprocessing, min_size=min_size)
         self.objective = self._objective(layers, loss, channels)
         self.extractor = models.feature_extractor(self.loaded.model, self.objective.layers)
         self.objective.check_channels({name: int(out.shape[-1]) for name, out in self.extractor.output.items()})
-        self.precision = precision_lib.resolve(precision)
+        self.precision = inference.resolve(precision)
         self.replicas = 1 if strategy is None else strategy.num_replicas_in_sync
-        self.gradient_fn = steps.make_gradient_fn(
-            self.extractor, self.objective, jit_compile=jit_compile, precision=self.precision, strategy=strategy
-        )
+        self.network = inference.build(self.extractor, self.precision, strategy)
+        self.gradient_fn = steps.make_gradient_fn(self.network, self.objective, jit_compile=jit_compile,
+                                                  strategy=strategy)
         self._config = {
             "model": _model_reference(model),
-            "weights": None if weights is None else str(weights),
+            "weights": _weights_reference(weights),
             "preprocessing": self.loaded.preprocessing.name,
             "terms": [dataclasses.asdict(term) for term in self.objective.terms],
             "min_size": self.loaded.min_size,
@@ -125,7 +133,10 @@ class Dreamer:
         return objectives.from_layers(models.resolve_layers(self.loaded, layers), reduction=loss, channels=channels)
 
     def get_config(self) -> dict[str, Any]:
-        """JSON-ready description; `Dreamer.from_config` rebuilds the same dreamer from a named or saved model."""
+        """JSON-ready description; `Dreamer.from_config` rebuilds the same dreamer from a named or saved model.
+
+        Saved models and weights files are recorded by absolute path, so the record works from any folder.
+        """
         return dict(self._config, terms=[dict(term) for term in self._config["terms"]])
 
     @classmethod
@@ -154,18 +165,20 @@ class Dreamer:
         *,
         size: tuple[int, int] | None = None,
         config: config_lib.DreamConfig | None = None,
-        callbacks: Sequence[history_lib.Callback] = (),
+        callbacks: Sequence[callbacks_lib.Callback] = (),
         max_dim: int | None = None,
         **options: Any,
     ) -> DreamResult:
         """Dreams on `image`, or on seeded noise of `size` when `image` is None.
 
         Args:
-            image: Path, PIL image, or array (H, W[, C]) with values in [0, 255]; None to start from noise.
+            image: A `sources.Source`, path, PIL image, or array (H, W[, C]) with values in [0, 255]; None
+                to start from noise.
             size: (height, width) of the noise image; only with `image=None`.
             config: A `DreamConfig`; keyword `options` (its field names) override its fields.
-            callbacks: `history.Callback`s (progress, TensorBoard, interrupt handling, ...).
-            max_dim: Downscale a loaded image so its longer side is at most this many pixels.
+            callbacks: `callbacks.Callback`s (progress, TensorBoard, interrupt handling, ...).
+            max_dim: Downscale a loaded image so its longer side is at most this many pixels (a `Source`
+                carries its own).
             **options: `DreamConfig` fields, e.g. `steps=50, octaves=range(-2, 3), tile_size=512, seed=0`.
 
         Returns:
@@ -174,9 +187,7 @@ class Dreamer:
         unknown = sorted(set(options) - {field.name for field in dataclasses.fields(config_lib.DreamConfig)})
         if unknown:
             raise TypeError(f"dream() got unknown options {unknown}; see tfdream.DreamConfig for the valid ones")
-        config = dataclasses.replace(config or config_lib.DreamConfig(), **options)
-        if config.seed is None:
-            config = dataclasses.replace(config, seed=int(np.random.SeedSequence().generate_state(1)[0]))
+        config = dataclasses.replace(config or config_lib.DreamConfig(), **options).seeded()
         if config.tile_size is not None and config.tile_size < self.min_size:
             raise ValueError(
                 f"tile_size must be >= {self.min_size}, the smallest input of {self.loaded.name!r}. "
@@ -189,23 +200,20 @@ class Dreamer:
         del rgb
         shapes = self._octave_shapes(original.shape[:2], config)
         history = history_lib.LossHistory(self.objective.labels)
-        for callback in callbacks:
-            callback.on_begin(config, shapes)
+        callbacks = callbacks_lib.CallbackList(callbacks)
+        callbacks.on_begin(config, shapes)
         dreamed, interrupted = self._run_octaves(original, shapes, config, rng, history, callbacks)
         final = _to_uint8(preprocessing, octaves.resize(dreamed, original.shape[:2]))
         result = DreamResult(final, history, config, self.get_config(), interrupted)
-        for callback in callbacks:
-            callback.on_end(result)
+        callbacks.on_end(result)
         return result
 
     def _input(self, image: ImageSource, size, rng: np.random.Generator, max_dim) -> np.ndarray:
-        if image is None:
-            if size is None or len(size) != 2 or not all(isinstance(s, int) and s >= 1 for s in size):
-                raise ValueError(f"size must be (height, width) of positive ints when image is None. Received: size={size!r}")
-            return np.clip(rng.normal(127.5, 20.0, (*size, 3)), 0, 255).astype(np.float32)
-        if size is not None:
-            raise ValueError(f"size is only for dreaming from noise (image=None). Received: size={size!r}")
-        return images.load_image(image, max_dim=max_dim)
+        if isinstance(image, (np.ndarray, PIL.Image.Image)):
+            if size is not None:
+                raise ValueError(f"size is only for dreaming from noise (image=None). Received: size={size!r}")
+            return images.load_image(image, max_dim=max_dim)
+        return sources.as_source(image, size=size, max_dim=max_dim).load(rng)
 
     def _octave_shapes(self, base_shape, config: config_lib.DreamConfig) -> list[tuple[int, int]]:
         shapes = []
@@ -234,8 +242,7 @@ class Dreamer:
         if config.detail and image is original:
             image = image.copy()  # the original is reinjected after each octave; else it is dreamed in place
         for index, shape in enumerate(shapes):
-            for callback in callbacks:
-                callback.on_octave_begin(index, shape)
+            callbacks.on_octave_begin(index, shape)
             image = octaves.resize(image, shape)
             grid = tiling.make_grid(shape, config.tile_size, config.tile_overlap, min_tile=self.min_size)
             batch_size = max(1, config.batch_pixels // (grid.tile[0] * grid.tile[1])) * self.replicas
@@ -254,17 +261,14 @@ class Dreamer:
                 else:
                     steps.ascend(image, gradient, step_size, scale, value_range)
                 record = history.append(index, step, total, values, skipped)
-                for callback in callbacks:
-                    callback.on_step(record)
-                if any(callback.should_stop() for callback in callbacks):
+                callbacks.on_step(record)
+                if callbacks.should_stop():
                     return image, True
             if config.detail and index > 0:
                 image += octaves.lost_detail(original, shapes[index - 1], shape)
                 np.clip(image, value_range[0], value_range[1], out=image)
             if callbacks:
-                octave_image = _to_uint8(preprocessing, image)
-                for callback in callbacks:
-                    callback.on_octave_end(index, octave_image)
+                callbacks.on_octave_end(index, _to_uint8(preprocessing, image))
         return image, False
 
 
@@ -273,6 +277,13 @@ def _model_reference(model: str | os.PathLike | keras.Model) -> str:
     if isinstance(model, keras.Model):
         return model.name
     return model if model in models.MODELS else str(pathlib.Path(model).resolve())
+
+
+def _weights_reference(weights: str | os.PathLike | None) -> str | None:
+    """How `get_config` records weights: a name ("imagenet", "hed"), None, or a weights file's absolute path."""
+    if weights is None:
+        return None
+    return str(pathlib.Path(weights).resolve()) if os.path.isfile(weights) else str(weights)
 
 
 def _in_bands(convert, array: np.ndarray, dtype, rows: int = 256) -> np.ndarray:

@@ -1,7 +1,7 @@
-"""How the dream network computes: batch norms folded away, float32 or mixed 16-bit arithmetic.
+"""The inference network a dream runs: batch norms folded away, float32 or mixed 16-bit arithmetic, replicas.
 
-Dreaming only runs the network in inference mode, so `rebuild` makes a faster copy of it that computes the
-same function:
+Dreaming only runs the network in inference mode, so `build` makes a faster copy of the feature extractor
+that computes the same function (`Dreamer.network`):
 
 * A batch normalization whose only input is a linear `Conv2D` used nowhere else is folded into that
   convolution's kernel and bias (InceptionV3 has one after every convolution; in mixed precision each also
@@ -83,7 +83,7 @@ def _layer_names(structure) -> Iterator[str]:
 
 
 def foldable_batch_norms(model: keras.Model) -> dict[str, str]:
-    """`{batch norm name: conv name}` of the pairs `rebuild` folds, in a functional model's top level."""
+    """`{batch norm name: conv name}` of the pairs `build` folds, in a functional model's top level."""
     config = model.get_config()
     if "output_layers" not in config:
         return {}
@@ -118,7 +118,7 @@ def _folded_weights(conv: keras.layers.Conv2D, norm: keras.layers.BatchNormaliza
     return [(kernel * scale).astype(np.float32), bias.astype(np.float32)]
 
 
-def rebuild(
+def build(
     model: keras.Model, precision: str, strategy: tf.distribute.Strategy | None = None
 ) -> keras.Model:
     """`model` rebuilt for dreaming: foldable batch norms folded, every layer computing under `precision`.

@@ -15,14 +15,15 @@
 }
 ```
 
-The input is a file (`path`, `sha256`), one of the bundled samples (`sample`, `sha256`), or seeded noise
-(`noise_size`: [height, width]). `rerun` rebuilds the dreamer with `Dreamer.from_config` and dreams again
+The input is a `sources.Source`'s record: a file (`path`, `sha256`), one of the bundled samples (`sample`,
+`sha256`), or seeded noise (`noise_size`: [height, width]). Every part is a `get_config()` that the matching
+`from_config` reads back (`Sidecar`). `rerun` rebuilds the dreamer with `Dreamer.from_config` and dreams again
 with the same config and seed; on the same machine and versions the image is bit-identical.
 """
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import os
 import pathlib
@@ -35,9 +36,10 @@ import numpy as np
 import tensorflow as tf
 
 import tfdream
+from tfdream import callbacks as callbacks_lib
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
-from tfdream import history, images, samples
+from tfdream import files, sources
 
 
 def sidecar_path(image_path: str | os.PathLike) -> pathlib.Path:
@@ -48,67 +50,93 @@ def sidecar_path(image_path: str | os.PathLike) -> pathlib.Path:
 def describe_input(
     image: str | os.PathLike | None, *, size: Sequence[int] | None = None, max_dim: int | None = None
 ) -> dict[str, Any]:
-    """The sidecar's record of a dream's input.
+    """The sidecar's record of a dream's input: `sources.as_source(image, size=size, max_dim=max_dim).get_config()`.
 
-    Args:
-        image: The input file, or None for noise.
-        size: (height, width) of the noise, with `image=None`.
-        max_dim: The `max_dim` the file was loaded with.
-
-    Returns:
-        `{"path"|"sample", "sha256", "max_dim"}` for a file, `{"noise_size": [h, w]}` for noise.
+    Raises:
+        ValueError: `image` is None without a `size`.
+        images.ImageError: the file does not exist.
     """
-    if image is None:
-        if size is None:
-            raise ValueError("size is required when image is None (a dream from noise). Received: size=None")
-        return {"noise_size": [int(side) for side in size]}
-    path = pathlib.Path(image).resolve()
-    if not path.is_file():
-        raise images.ImageError(f"Cannot load image '{path}': no such file.")
-    bundled = {samples.path(name).resolve(): name for name in samples.NAMES}
-    where = {"sample": bundled[path]} if path in bundled else {"path": str(path)}
-    return {**where, "sha256": _sha256(path), "max_dim": max_dim}
+    if image is None and size is None:
+        raise ValueError("size is required when image is None (a dream from noise). Received: size=None")
+    return sources.as_source(image, size=size, max_dim=None if image is None else max_dim).get_config()
 
 
-def _sha256(path: pathlib.Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+@dataclasses.dataclass(frozen=True)
+class Sidecar:
+    """A sidecar document: what made an image, enough to make it again.
 
+    Attributes:
+        image: The image's file name.
+        source: The input.
+        config: The dream's options, the seed drawn included.
+        dreamer: `Dreamer.get_config()` of the dreamer.
+        steps_completed: Steps dreamed in all octaves.
+        interrupted: True when the dream was stopped early (a rerun stops after `steps_completed`).
+        versions: Versions of tfdream, TensorFlow, Keras, Python and NumPy that made it.
+    """
 
-def build(result: dreamer_lib.DreamResult, image_path: str | os.PathLike, source: Mapping[str, Any]) -> dict:
-    """The sidecar document of `result`, saved as `image_path`, dreamed from `source` (`describe_input`)."""
-    return {
-        "image": pathlib.Path(image_path).name,
-        "input": dict(source),
-        "seed": result.seed,
-        "config": result.config.to_dict(),
-        "dreamer": result.dreamer,
-        "steps_completed": len(result.history),
-        "interrupted": result.interrupted,
-        "versions": {
+    image: str
+    source: sources.Source
+    config: config_lib.DreamConfig
+    dreamer: Mapping[str, Any]
+    steps_completed: int
+    interrupted: bool = False
+    versions: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of(cls, result: dreamer_lib.DreamResult, image_path: str | os.PathLike, source: sources.Source) -> Sidecar:
+        """The sidecar of `result`, saved as `image_path`, dreamed from `source`."""
+        versions = {
             "tfdream": tfdream.__version__,
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
             "python": platform.python_version(),
             "numpy": np.__version__,
-        },
-    }
+        }
+        return cls(pathlib.Path(image_path).name, source, result.config, result.dreamer, len(result.history),
+                   result.interrupted, versions)
+
+    def get_config(self) -> dict[str, Any]:
+        """The JSON document (the format at the top of this module); `from_config` reads it back."""
+        return {
+            "image": self.image,
+            "input": self.source.get_config(),
+            "seed": self.config.seed,
+            "config": self.config.get_config(),
+            "dreamer": dict(self.dreamer),
+            "steps_completed": self.steps_completed,
+            "interrupted": self.interrupted,
+            "versions": dict(self.versions),
+        }
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Sidecar:
+        """Inverse of `get_config`; the source then refuses an input file whose sha256 changed."""
+        return cls(config.get("image", ""), sources.Source.from_config(config["input"]),
+                   config_lib.DreamConfig.from_config(config["config"]), config["dreamer"],
+                   config["steps_completed"], bool(config.get("interrupted", False)), config.get("versions", {}))
+
+
+def _as_source(source: sources.Source | Mapping[str, Any]) -> sources.Source:
+    return source if isinstance(source, sources.Source) else sources.Source.from_config(source)
+
+
+def build(result: dreamer_lib.DreamResult, image_path: str | os.PathLike,
+          source: sources.Source | Mapping[str, Any]) -> dict:
+    """The sidecar document of `result`, saved as `image_path`, dreamed from `source` (a `Source` or its record)."""
+    return Sidecar.of(result, image_path, _as_source(source)).get_config()
 
 
 def write(
     result: dreamer_lib.DreamResult,
     image_path: str | os.PathLike,
-    source: Mapping[str, Any],
+    source: sources.Source | Mapping[str, Any],
     *,
     overwrite: bool = False,
 ) -> pathlib.Path:
     """Writes the sidecar of the image saved at `image_path` atomically; returns its path."""
     path = sidecar_path(image_path)
-    with images.atomic_write(path, overwrite=overwrite, mode="w") as file:
-        file.write(json.dumps(build(result, image_path, source), indent=2) + "\n")
+    files.write_text(path, json.dumps(build(result, image_path, source), indent=2) + "\n", overwrite=overwrite)
     return path
 
 
@@ -127,19 +155,7 @@ def read(path: str | os.PathLike) -> dict[str, Any]:
     return data
 
 
-def input_image(source: Mapping[str, Any]) -> pathlib.Path | None:
-    """The file a sidecar's input record names (None for noise), checked against its sha256."""
-    if "noise_size" in source:
-        return None
-    path = samples.path(source["sample"]) if "sample" in source else pathlib.Path(source["path"])
-    if not path.is_file():
-        raise images.ImageError(f"Cannot load image '{path}': no such file (the sidecar's input).")
-    if _sha256(path) != source["sha256"]:
-        raise ValueError(f"input {str(path)!r} has changed since the dream: its sha256 differs from the sidecar's")
-    return path
-
-
-class _StopAfter(history.Callback):
+class _StopAfter(callbacks_lib.Callback):
     """Stops a dream after `steps` steps in all, to replay an interrupted one."""
 
     def __init__(self, steps: int):
@@ -155,7 +171,7 @@ class _StopAfter(history.Callback):
 def rerun(
     path: str | os.PathLike,
     *,
-    callbacks: Sequence[history.Callback] = (),
+    callbacks: Sequence[callbacks_lib.Callback] = (),
     strategy: tf.distribute.Strategy | None = None,
 ) -> dreamer_lib.DreamResult:
     """Dreams again what the sidecar at `path` records (an interrupted dream stops at the same step).
@@ -167,16 +183,11 @@ def rerun(
 
     Returns:
         The new `DreamResult`.
+
+    Raises:
+        ValueError: the file is not a sidecar, or the input file's content changed since the dream.
     """
-    data = read(path)
-    source = data["input"]
-    image = input_image(source)
-    dreamer = dreamer_lib.Dreamer.from_config(data["dreamer"], strategy=strategy)
-    replay = [_StopAfter(data["steps_completed"])] if data.get("interrupted") else []
-    return dreamer.dream(
-        image,
-        size=None if image is not None else tuple(source["noise_size"]),
-        config=config_lib.DreamConfig(**data["config"]),
-        max_dim=source.get("max_dim"),
-        callbacks=[*replay, *callbacks],
-    )
+    record = Sidecar.from_config(read(path))
+    dreamer = dreamer_lib.Dreamer.from_config(record.dreamer, strategy=strategy)
+    replay = [_StopAfter(record.steps_completed)] if record.interrupted else []
+    return dreamer.dream(record.source, config=record.config, callbacks=[*replay, *callbacks])

@@ -1,10 +1,10 @@
-"""Named comparisons from the layer studies: each preset is a tuple of (model, layers) runs.
+"""Studies: named comparisons from the layer studies, each a tuple of (model, layers) runs.
 
-    tfdream compare --presets=inception_v3_low_vs_high      # mixed0-2 against mixed6-8 and mixed8-10
+    tfdream compare --studies=inception_v3_low_vs_high      # mixed0-2 against mixed6-8 and mixed8-10
 
 A run dreams its layers together (their weighted sum); comparing runs shows how the layer choice (or the
-model) changes the dream. A saved model's own layer presets (from its metadata file) are layer names, not
-these: `Run("model.keras", "high")`.
+model) changes the dream. A run's layers are a layer set: layer names, `{name: weight}`, or the name of one
+of a saved model's own layer sets (from its metadata file): `Run("model.keras", "high")`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class Run:
 
     Attributes:
         model: A name in `tfdream.models.MODELS` or a path to a saved `.keras` model.
-        layers: As `Dreamer(layers=...)` takes them: a layer or layer-preset name, a tuple of names,
+        layers: As `Dreamer(layers=...)` takes them: a layer or layer-set name, a tuple of names,
             `{name: weight}`, or None for the model's default layers.
     """
 
@@ -49,19 +49,19 @@ class Run:
         return re.sub(r"[^A-Za-z0-9.]+", "_", self.label).strip("_")
 
 
-def _layer_set(model: str, *layers: str) -> tuple[Run, ...]:
+def _single_run(model: str, *layers: str) -> tuple[Run, ...]:
     return (Run(model, layers),)
 
 
-_V3_LOW = _layer_set("inception_v3", "mixed0", "mixed1", "mixed2")
-_V3_MID_HIGH = _layer_set("inception_v3", "mixed6", "mixed7", "mixed8")
-_V3_HIGH = _layer_set("inception_v3", "mixed8", "mixed9", "mixed10")
-_IRV2_LOW = _layer_set("inception_resnet_v2", "block35_2_mixed", "block35_4_mixed")
-_IRV2_HIGH = _layer_set(
+_V3_LOW = _single_run("inception_v3", "mixed0", "mixed1", "mixed2")
+_V3_MID_HIGH = _single_run("inception_v3", "mixed6", "mixed7", "mixed8")
+_V3_HIGH = _single_run("inception_v3", "mixed8", "mixed9", "mixed10")
+_IRV2_LOW = _single_run("inception_resnet_v2", "block35_2_mixed", "block35_4_mixed")
+_IRV2_HIGH = _single_run(
     "inception_resnet_v2", "block35_5_mixed", "block35_6_mixed", "block35_8_mixed", "block35_9_mixed"
 )
 
-PRESETS: dict[str, tuple[Run, ...]] = {
+STUDIES: dict[str, tuple[Run, ...]] = {
     "inception_v3_low": _V3_LOW,
     "inception_v3_mid_high": _V3_MID_HIGH,
     "inception_v3_high": _V3_HIGH,
@@ -75,15 +75,15 @@ PRESETS: dict[str, tuple[Run, ...]] = {
 
 
 def resolve(names: Sequence[str]) -> list[Run]:
-    """The runs of the named presets, in order.
+    """The runs of the named studies, in order.
 
     Raises:
-        ValueError: A name is not in `PRESETS`.
+        ValueError: A name is not in `STUDIES`.
     """
-    unknown = [name for name in names if name not in PRESETS]
+    unknown = [name for name in names if name not in STUDIES]
     if unknown:
-        raise ValueError(f"presets must be names in {sorted(PRESETS)}. Received: presets={list(names)!r}")
-    return [run for name in names for run in PRESETS[name]]
+        raise ValueError(f"studies must be names in {sorted(STUDIES)}. Received: studies={list(names)!r}")
+    return [run for name in names for run in STUDIES[name]]
 
 
 def parse_layers(spec: str, name: str = "layers") -> str | tuple[str, ...] | dict[str, float] | None:
@@ -94,7 +94,7 @@ def parse_layers(spec: str, name: str = "layers") -> str | tuple[str, ...] | dic
         name: The argument's name, for the error message.
 
     Returns:
-        None for "", one name (a layer or a saved model's layer preset) as a string, several unweighted names
+        None for "", one name (a layer or a saved model's layer set) as a string, several unweighted names
         as a tuple, and `{name: weight}` when any weight is given: what `Run.layers` and `Dreamer` take.
     """
     entries = [entry.strip() for entry in spec.split(",") if entry.strip()]
