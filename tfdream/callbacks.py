@@ -159,6 +159,27 @@ def _duration(seconds: float) -> str:
     return str(datetime.timedelta(seconds=round(seconds)))
 
 
+class StepTimer(Callback):
+    """Records the time at the end of every step (`time.perf_counter`), for measuring speed.
+
+    Attributes:
+        times: Seconds at the end of each step.
+    """
+
+    def __init__(self):
+        self.times: list[float] = []
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        self.times.append(time.perf_counter())
+
+    @property
+    def seconds_per_step(self) -> float:
+        """Mean seconds per step after the first (which also traces and allocates); needs two steps."""
+        if len(self.times) < 2:
+            raise ValueError(f"seconds_per_step needs at least two steps. Received: {len(self.times)} steps")
+        return (self.times[-1] - self.times[0]) / (len(self.times) - 1)
+
+
 class TensorBoard(Callback):
     """Writes every step's losses as scalars and each octave's image to a TensorBoard log folder.
 
