@@ -15,7 +15,7 @@ import pytest
 from absl import flags
 from absl.testing import flagsaver
 
-from tfdream import cli, images
+from tfdream import cli, images, studies
 
 FLAGFILES = pathlib.Path(__file__).parents[1] / "examples" / "flagfiles"
 QUICK = ("--steps=2", "--octaves=-1,0", "--seed=0", "--noprogress")
@@ -134,6 +134,35 @@ def test_bad_flag_values_give_one_line_errors(saved_tiny_model, tmp_path, caplog
     (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
     assert message in error and "\n" not in error
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("command, args", [
+    ("rerun", ("s.json", "o.png", "--steps=5")),
+    ("layers", ("vgg16", "--layers=block1_conv1")),
+    ("dream", ("o.png", "--output_dir=out")),
+])
+def test_a_flag_of_another_command_is_a_usage_error(tmp_path, caplog, command, args):
+    assert tfdream(command, *args) == cli.EXIT_USAGE
+    (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert f"`tfdream {command}` does not take --{args[-1][2:].split('=')[0]}" in error
+
+
+def test_a_flagfile_is_held_to_the_command_too(tmp_path, caplog):
+    flagfile = tmp_path / "other.cfg"
+    flagfile.write_text("--studies=inception_v3_low\n")
+    assert tfdream("layers", "vgg16", f"--flagfile={flagfile}", "--verbosity=0") == cli.EXIT_USAGE
+    assert any("does not take --studies" in record.getMessage() for record in caplog.records)
+
+
+def test_presets_is_a_deprecated_name_of_studies(caplog):
+    with flagsaver.flagsaver():
+        flags.FLAGS(["tfdream", "--presets=inception_v3_low"])
+        assert cli._runs() == studies.resolve(["inception_v3_low"])
+    assert any("--presets is deprecated" in record.getMessage() for record in caplog.records)
+
+
+def test_precision_defaults_to_auto_as_in_the_library():
+    assert flags.FLAGS["precision"].default == "auto"
 
 
 def test_outputs_are_checked_before_any_work(saved_tiny_model, photo, tmp_path, caplog):
