@@ -73,7 +73,8 @@ def run_tfdream(side: int, precision: str) -> dict:
     timer = callbacks.StepTimer()
     result = dreamer.dream(_noise(side), steps=timed_steps(side) + 1, octaves=(0,), tile_size=_TILE_SIZE.value,
                            seed=0, callbacks=[timer])
-    return {"seconds_per_step": timer.seconds_per_step, "precision": dreamer.precision, "overlap": result.config.tile_overlap}
+    return {"seconds_per_step": timer.seconds_per_step, "precision": dreamer.precision,
+            "overlap": result.config.tile_overlap}
 
 
 def run_naive(side: int) -> dict:

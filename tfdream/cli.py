@@ -27,7 +27,8 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from tfdream import callbacks, compare, images, inference, models, objectives, samples, sidecar, sources, studies
+from tfdream import callbacks, compare, files, images, inference, models, objectives, samples, sidecar, sources
+from tfdream import studies
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
 
@@ -124,7 +125,8 @@ _PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar with ETA on
 _TENSORBOARD = flags.DEFINE_string("tensorboard", None, "TensorBoard log folder (compare: a subfolder per run).")
 
 _DREAM_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
-                _STRATEGY, _STUDIES, _PRESETS, *_CONFIG.values(), _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS, _TENSORBOARD]
+                _STRATEGY, _STUDIES, _PRESETS, *_CONFIG.values(), _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS,
+                _TENSORBOARD]
 _HISTORY_FLAGS = [_HISTORY_CSV, _HISTORY_JSON, _HISTORY_PLOT]
 _COMMAND_FLAGS = {
     "dream": [*_DREAM_FLAGS, _OUTPUT, *_HISTORY_FLAGS],
@@ -248,7 +250,7 @@ def _check_outputs(output: str) -> None:
     paths = [output, sidecar.sidecar_path(output), *(holder.value for holder in _HISTORY_FLAGS if holder.value)]
     images.check_output_path(output, overwrite=_OVERWRITE.value)
     for path in paths[1:]:
-        images.check_output_path(path, overwrite=_OVERWRITE.value, image=False)
+        files.check_output_path(path, overwrite=_OVERWRITE.value)
     if len({os.path.abspath(path) for path in paths}) < len(paths):
         raise app.UsageError(f"output files must differ (the sidecar is {sidecar.sidecar_path(output)}). "
                              f"Received: {[str(path) for path in paths]}")

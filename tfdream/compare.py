@@ -107,7 +107,7 @@ def compare(
     folder = pathlib.Path(output_dir).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     for path in output_files(folder, runs):
-        images.check_output_path(path, overwrite=overwrite, image=False)
+        files.check_output_path(path, overwrite=overwrite)
     source = sources.as_source(image, size=size, max_dim=max_dim)
     source = sources.Source.from_config(source.get_config())  # the file's sha256, taken once before any dream
     config = config.seeded()  # one seed for all runs, so they differ only by model and layers
