@@ -155,7 +155,8 @@ def as_source(image: Source | str | os.PathLike | None, *, size: Sequence[int] |
     """
     if isinstance(image, Source):
         if size is not None or max_dim is not None:
-            raise ValueError(f"a Source carries its own size and max_dim. Received: size={size!r}, max_dim={max_dim!r}")
+            raise ValueError(f"a Source carries its own size and max_dim. Received: size={size!r}, "
+                             f"max_dim={max_dim!r}")
         return image
     if image is None:
         return Source.noise(size)
