@@ -14,21 +14,17 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
-import time
 
 import numpy as np
 from absl import app
 from absl import flags
 
+import common
 import tfdream
-from tfdream import images, octaves, samples
+from tfdream import callbacks
 
-_MODEL = flags.DEFINE_string("model", "inception_v3", "Named model.")
-_WEIGHTS = flags.DEFINE_string("weights", None, "Weights: None (random), 'imagenet', 'hed' (vgg16), or a file.")
-_LAYERS = flags.DEFINE_list("layers", ["mixed3", "mixed5"], "Layers to dream.")
-_SAMPLE = flags.DEFINE_enum("sample", "astronaut", list(samples.NAMES), "Bundled photo to dream on.")
+_MODEL, _WEIGHTS, _LAYERS, _TILE_SIZE = common.MODEL, common.WEIGHTS, common.LAYERS, common.TILE_SIZE
 _SIZE = flags.DEFINE_integer("size", 768, "Side of the square the photo is resized to.")
-_TILE_SIZE = flags.DEFINE_integer("tile_size", 512, "Tile size.")
 _STEPS = flags.DEFINE_integer("steps", 20, "Steps per octave.")
 _OCTAVES = flags.DEFINE_list("octaves", ["-1", "0"], "Octaves.")
 _PRECISIONS = flags.DEFINE_list("precisions", ["float32", "mixed_bfloat16"],
@@ -42,17 +38,9 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
 
-class StepTimer(tfdream.Callback):
-    def __init__(self):
-        self.times = []
-
-    def on_step(self, record):
-        self.times.append(time.perf_counter())
-
-
 def main(argv):
     del argv
-    photo = images.to_uint8(octaves.resize(images.load_image(samples.path(_SAMPLE.value)), (_SIZE.value,) * 2))
+    photo = common.square_photo(_SIZE.value)
     config = tfdream.DreamConfig(steps=_STEPS.value, octaves=tuple(int(o) for o in _OCTAVES.value),
                                  tile_size=_TILE_SIZE.value, seed=0)
     print(f"model {_MODEL.value} (weights {_WEIGHTS.value}), layers {_LAYERS.value}, {_SIZE.value}^2 px, "
@@ -68,13 +56,13 @@ def main(argv):
         dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=_WEIGHTS.value, precision=precision,
                                   jit_compile=xla == "xla")
         dreamer.dream(source, config=dataclasses.replace(config, steps=1))  # warm up: trace and allocate
-        timer = StepTimer()
+        timer = callbacks.StepTimer()
         result = dreamer.dream(source, config=config, callbacks=[timer])
         dream = result.image
         if _OUTPUT_DIR.value:
             name = label.replace(",", "").replace(" ", "_").replace("+-", "pm").replace("+", "_")
             result.save(pathlib.Path(_OUTPUT_DIR.value) / f"{_MODEL.value}_{name}.png", overwrite=True)
-        seconds = (timer.times[-1] - timer.times[0]) / (len(timer.times) - 1)
+        seconds = timer.seconds_per_step
         if reference is None:
             reference, seconds_reference = dream, seconds
         difference = np.abs(dream.astype(np.float64) - reference)

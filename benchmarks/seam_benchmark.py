@@ -19,15 +19,12 @@ import numpy as np
 from absl import app
 from absl import flags
 
+import common
 import tfdream
-from tfdream import images, octaves, samples, tiling
+from tfdream import tiling
 
-_MODEL = flags.DEFINE_string("model", "inception_v3", "Named model.")
-_WEIGHTS = flags.DEFINE_string("weights", None, "Weights: None (random), 'imagenet', 'hed' (vgg16), or a file.")
-_LAYERS = flags.DEFINE_list("layers", ["mixed3", "mixed5"], "Layers to dream.")
-_SAMPLE = flags.DEFINE_enum("sample", "astronaut", list(samples.NAMES), "Bundled photo to dream on.")
+_MODEL, _WEIGHTS, _LAYERS, _TILE_SIZE = common.MODEL, common.WEIGHTS, common.LAYERS, common.TILE_SIZE
 _SIZE = flags.DEFINE_integer("size", 2048, "Side of the square the photo is resized to.")
-_TILE_SIZE = flags.DEFINE_integer("tile_size", 512, "Tile size.")
 _OVERLAPS = flags.DEFINE_list("overlaps", ["0", "default", "64"], "Overlaps to compare ('default': tile_size // 16).")
 _STEPS = flags.DEFINE_integer("steps", 30, "Ascent steps (one octave).")
 _PRECISION = flags.DEFINE_string("precision", "auto", "Dreamer precision.")
@@ -54,8 +51,7 @@ def seam_ratio(image: np.ndarray, grid: tiling.TileGrid, margin: int) -> float:
 
 def main(argv):
     del argv
-    photo = images.load_image(samples.path(_SAMPLE.value))
-    photo = images.to_uint8(octaves.resize(photo, (_SIZE.value, _SIZE.value)))
+    photo = common.square_photo(_SIZE.value)
     dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=_WEIGHTS.value, precision=_PRECISION.value)
     print(f"model {_MODEL.value} (weights {_WEIGHTS.value}), layers {_LAYERS.value}, precision {dreamer.precision}, "
           f"{_SIZE.value}^2 px, tile_size {_TILE_SIZE.value}, {_STEPS.value} steps, random_roll off")

@@ -67,20 +67,14 @@ def timed_steps(side: int) -> int:
 def run_tfdream(side: int, precision: str) -> dict:
     """Times `Dreamer.dream` on a `side`^2 image; per-step times come from a callback."""
     import tfdream  # pylint: disable=import-outside-toplevel
-
-    class StepTimer(tfdream.Callback):
-        def __init__(self):
-            self.times = []
-
-        def on_step(self, record):
-            self.times.append(time.perf_counter())
+    from tfdream import callbacks  # pylint: disable=import-outside-toplevel
 
     dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=None, precision=precision)
-    timer = StepTimer()
+    timer = callbacks.StepTimer()
     result = dreamer.dream(_noise(side), steps=timed_steps(side) + 1, octaves=(0,), tile_size=_TILE_SIZE.value,
                            seed=0, callbacks=[timer])
-    seconds = (timer.times[-1] - timer.times[0]) / timed_steps(side)
-    return {"seconds_per_step": seconds, "precision": dreamer.precision, "overlap": result.config.tile_overlap}
+    return {"seconds_per_step": timer.seconds_per_step, "precision": dreamer.precision,
+            "overlap": result.config.tile_overlap}
 
 
 def run_naive(side: int) -> dict:

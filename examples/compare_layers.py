@@ -1,6 +1,6 @@
 """Dreams one image through several layer sets and/or models and writes a side-by-side comparison.
 
-    python examples/compare_layers.py --output_dir=out/v3 --presets=inception_v3_low_vs_high
+    python examples/compare_layers.py --output_dir=out/v3 --studies=inception_v3_low_vs_high
     python examples/compare_layers.py --output_dir=out/blocks --model=vgg16 --weights=hed \
         --layer_sets=block3_conv3 --layer_sets=block4_conv3 --layer_sets=block5_conv3
     python examples/compare_layers.py --flagfile=examples/flagfiles/inception_v3_low_vs_high.cfg --output_dir=out/v3

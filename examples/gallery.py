@@ -18,7 +18,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
-from tfdream import callbacks, compare, config, dreamer, presets, samples, sidecar
+from tfdream import callbacks, compare, config, dreamer, samples, sidecar, studies
 
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", "docs/gallery", "Folder of the gallery files (replaced).")
 _MODEL = flags.DEFINE_string("model", "vgg16", "Model name or saved .keras model.")
@@ -45,7 +45,7 @@ def main(argv):
     options = {"weights": None if _WEIGHTS.value == "none" else _WEIGHTS.value}
     model = pathlib.Path(_MODEL.value).stem
     with tempfile.TemporaryDirectory() as work:
-        compare.compare(coffee, [presets.Run(_MODEL.value, (layer,)) for layer in _LAYERS.value], work,
+        compare.compare(coffee, [studies.Run(_MODEL.value, (layer,)) for layer in _LAYERS.value], work,
                         config=dream_config, max_dim=_MAX_DIM.value, dreamer_options=options, make_callbacks=_progress,
                         sheet_width=_SHEET_WIDTH.value)
         for name in ("contact_sheet.png", "losses.png", "summary.md"):

@@ -6,10 +6,10 @@ import signal
 import pytest
 import tensorflow as tf
 
-from tfdream import callbacks, history
+from tfdream import callbacks
 
 
-class _RaiseSigintAt(history.Callback):
+class _RaiseSigintAt(callbacks.Callback):
     def __init__(self, step):
         self.step = step
 
@@ -61,6 +61,39 @@ def test_stop_on_interrupt_ends_after_the_current_step(tiny_dreamer, tiny_image)
     assert len(result.history) == 2
     assert result.image.shape == tiny_image.shape
     assert signal.getsignal(signal.SIGINT) is before
+
+
+class _Log(callbacks.Callback):
+    def __init__(self, name, log, stop=False):
+        self.name, self.log, self.stop = name, log, stop
+
+    def on_begin(self, config, shapes):
+        self.log.append((self.name, "begin"))
+
+    def on_step(self, record):
+        self.log.append((self.name, record["step"]))
+
+    def should_stop(self):
+        return self.stop
+
+
+def test_callback_list_calls_each_in_order_and_stops_when_any_asks():
+    log = []
+    both = callbacks.CallbackList([_Log("a", log), _Log("b", log)])
+    both.on_begin(None, [(8, 8)])
+    both.on_step({"step": 0})
+    both.on_octave_end(0, None)  # a default hook: nothing happens
+    assert log == [("a", "begin"), ("b", "begin"), ("a", 0), ("b", 0)]
+    assert not both.should_stop() and callbacks.CallbackList([_Log("a", log), _Log("c", log, stop=True)]).should_stop()
+    assert not callbacks.CallbackList() and both
+
+
+def test_step_timer_measures_the_steps_after_the_first(tiny_dreamer, tiny_image):
+    timer = callbacks.StepTimer()
+    tiny_dreamer.dream(tiny_image, steps=3, octaves=(0,), seed=0, callbacks=[timer])
+    assert len(timer.times) == 3 and timer.seconds_per_step > 0
+    with pytest.raises(ValueError, match="at least two steps"):
+        callbacks.StepTimer().seconds_per_step
 
 
 def test_second_interrupt_aborts():

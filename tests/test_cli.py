@@ -16,7 +16,7 @@ import pytest
 from absl import flags
 from absl.testing import flagsaver
 
-from tfdream import cli, images
+from tfdream import cli, images, studies
 
 FLAGFILES = pathlib.Path(__file__).parents[1] / "examples" / "flagfiles"
 QUICK = ("--steps=2", "--octaves=-1,0", "--seed=0", "--noprogress")
@@ -81,11 +81,11 @@ def test_dream_from_noise_and_the_default_sample(saved_tiny_model, tmp_path):
     assert [term["layer"] for term in side["dreamer"]["terms"]] == ["conv3"]
 
 
-def test_layers_lists_shapes_defaults_and_presets(saved_tiny_model, capsys):
+def test_layers_lists_shapes_defaults_and_layer_sets(saved_tiny_model, capsys):
     assert tfdream("layers", saved_tiny_model) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[:3] == ["conv1  (None, None, 8)", "conv2  (None, None, 16)", "conv3  (None, None, 24)"]
-    assert "default layers: conv2, conv3" in lines and "layer preset low: conv1" in lines
+    assert "default layers: conv2, conv3" in lines and "layer set low: conv1" in lines
 
 
 def test_compare_writes_the_comparison(saved_tiny_model, photo, tmp_path):
@@ -123,19 +123,48 @@ def test_saved_configurations_are_valid(flagfile):
     (("--layers=conv1:x",), "layers entries must be NAME or NAME:WEIGHT"),
     (("--channels=conv2",), "channels must be LAYER:C1,C2,..."),
     (("--channels=conv2:99",), "channels for layer 'conv2' must be < 16"),
-    (("--presets=nope",), "presets must be names in"),
-    (("--presets=inception_v3_low_vs_high",), "use `tfdream compare`"),
-    (("--size=8,8", "--input=coffee"), "either an input image or --size"),
+    (("--studies=nope",), "studies must be names in"),
+    (("--studies=inception_v3_low_vs_high",), "use `tfdream compare`"),
+    (("--size=8,8", "--input=coffee"), "either an input image or a noise size"),
     (("--size=200000,200000",), "a dream of 200000x200000 pixels needs about"),
     (("--input=missing.jpg",), "no such file"),
     (("--weights=none", "--model=nope"), "model must be one of"),
 ])
 def test_bad_flag_values_give_one_line_errors(saved_tiny_model, tmp_path, caplog, args, message):
-    model = () if any(arg.startswith(("--model", "--presets")) for arg in args) else (f"--model={saved_tiny_model}",)
+    model = () if any(arg.startswith(("--model", "--studies")) for arg in args) else (f"--model={saved_tiny_model}",)
     assert tfdream("dream", tmp_path / "x.png", *QUICK, *model, *args) == cli.EXIT_USAGE
     (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
     assert message in error and "\n" not in error
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("command, args", [
+    ("rerun", ("s.json", "o.png", "--steps=5")),
+    ("layers", ("vgg16", "--layers=block1_conv1")),
+    ("dream", ("o.png", "--output_dir=out")),
+])
+def test_a_flag_of_another_command_is_a_usage_error(tmp_path, caplog, command, args):
+    assert tfdream(command, *args) == cli.EXIT_USAGE
+    (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert f"`tfdream {command}` does not take --{args[-1][2:].split('=')[0]}" in error
+
+
+def test_a_flagfile_is_held_to_the_command_too(tmp_path, caplog):
+    flagfile = tmp_path / "other.cfg"
+    flagfile.write_text("--studies=inception_v3_low\n")
+    assert tfdream("layers", "vgg16", f"--flagfile={flagfile}", "--verbosity=0") == cli.EXIT_USAGE
+    assert any("does not take --studies" in record.getMessage() for record in caplog.records)
+
+
+def test_presets_is_a_deprecated_name_of_studies(caplog):
+    with flagsaver.flagsaver():
+        flags.FLAGS(["tfdream", "--presets=inception_v3_low"])
+        assert cli._runs() == studies.resolve(["inception_v3_low"])
+    assert any("--presets is deprecated" in record.getMessage() for record in caplog.records)
+
+
+def test_precision_defaults_to_auto_as_in_the_library():
+    assert flags.FLAGS["precision"].default == "auto"
 
 
 def test_outputs_are_checked_before_any_work(saved_tiny_model, photo, tmp_path, caplog):

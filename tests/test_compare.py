@@ -7,14 +7,14 @@ import numpy as np
 import PIL.Image
 import pytest
 
-from tfdream import DreamConfig, callbacks, compare, images, presets
+from tfdream import DreamConfig, callbacks, compare, images, studies
 
 CONFIG = DreamConfig(steps=2, octaves=(-1, 0), seed=0)
 
 
 @pytest.fixture
 def runs(saved_tiny_model):
-    return [presets.Run(str(saved_tiny_model), "low"), presets.Run(str(saved_tiny_model), ("conv2", "conv3"))]
+    return [studies.Run(str(saved_tiny_model), "low"), studies.Run(str(saved_tiny_model), ("conv2", "conv3"))]
 
 
 @pytest.fixture

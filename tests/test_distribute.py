@@ -14,13 +14,13 @@ _SCRIPT = textwrap.dedent("""
 
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from tfdream import Dreamer, models, objectives, steps, testing
+    from tfdream import Dreamer, inference, models, objectives, steps, testing
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     objective = objectives.from_layers({"conv2": 1.0, "conv3": 0.5})
     extractor = models.feature_extractor(testing.tiny_model(), objective.layers)
     single = steps.make_gradient_fn(extractor, objective)
-    spread = steps.make_gradient_fn(extractor, objective, strategy=strategy)
+    spread = steps.make_gradient_fn(inference.build(extractor, "float32", strategy), objective, strategy=strategy)
     report = {"replicas": strategy.num_replicas_in_sync, "batches": {}}
     rng = np.random.default_rng(0)
     for n, size, sigma in [(1, 32, 0.0), (2, 40, 0.0), (3, 32, 1.0), (5, 24, 0.5)]:

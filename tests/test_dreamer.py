@@ -1,6 +1,7 @@
 """Dreamer end to end on a tiny model: history, determinism, noise, callbacks, validation, numerics."""
 
 import dataclasses
+import json
 import logging
 
 import keras
@@ -9,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from tfdream import Callback, DreamConfig, Dreamer, images, objectives, testing
+from tfdream import dreamer as dreamer_lib
 
 
 def test_history_has_one_record_per_step_with_every_layer(tiny_dreamer, tiny_image):
@@ -133,10 +135,27 @@ def test_get_config_round_trip_rebuilds_the_same_dreamer(saved_tiny_model, tiny_
     config = dreamer.get_config()
     assert config["model"] == str(saved_tiny_model.resolve())
     assert config["terms"][1] == {"layer": "conv3", "weight": 1.0, "channels": (1, 2), "reduction": "l2"}
-    rebuilt = Dreamer.from_config(config)
+    rebuilt = Dreamer.from_config(json.loads(json.dumps(config)))
+    assert json.loads(json.dumps(rebuilt.get_config())) == json.loads(json.dumps(config))
     a = dreamer.dream(tiny_image, steps=2, octaves=(0,), seed=1)
     b = rebuilt.dream(tiny_image, steps=2, octaves=(0,), seed=1)
     np.testing.assert_array_equal(a.image, b.image)
+
+
+def test_relative_model_and_weights_paths_are_recorded_absolute(saved_tiny_model, monkeypatch):
+    monkeypatch.chdir(saved_tiny_model.parent)
+    assert Dreamer("tiny.keras").get_config()["model"] == str(saved_tiny_model.resolve())
+    (saved_tiny_model.parent / "w.weights.h5").write_bytes(b"")
+    assert dreamer_lib._weights_reference("w.weights.h5") == str(saved_tiny_model.parent / "w.weights.h5")
+    assert dreamer_lib._weights_reference("imagenet") == "imagenet" and dreamer_lib._weights_reference(None) is None
+
+
+def test_the_network_that_runs_is_the_extractor_built_for_inference():
+    plain = Dreamer(testing.tiny_model(), "conv2", preprocessing="inception", precision="float32")
+    assert plain.network is plain.extractor  # nothing to fold or cast
+    mixed = Dreamer(testing.tiny_model(), "conv2", preprocessing="inception", precision="mixed_bfloat16")
+    assert mixed.network is not mixed.extractor
+    assert mixed.network.get_layer("conv2").dtype_policy.name == "mixed_bfloat16"
 
 
 def test_objective_objects_are_accepted(tiny_image):
@@ -204,8 +223,12 @@ def test_bad_dreamer_arguments_name_the_argument(arguments, message):
         Dreamer(**dict(arguments, weights=None))
 
 
-def test_config_is_frozen_and_serializable():
-    config = DreamConfig(octaves=range(-2, 3))
-    assert config.octaves == (-2, -1, 0, 1, 2) and config.to_dict()["octaves"] == [-2, -1, 0, 1, 2]
+def test_config_is_frozen_and_round_trips():
+    config = DreamConfig(octaves=range(-2, 3), tile_size=None, seed=4)
+    assert config.octaves == (-2, -1, 0, 1, 2) and config.get_config()["octaves"] == [-2, -1, 0, 1, 2]
+    assert DreamConfig.from_config(json.loads(json.dumps(config.get_config()))) == config
+    assert config.to_dict() == config.get_config() and config.seeded() is config
+    seeded = DreamConfig().seeded()
+    assert isinstance(seeded.seed, int) and seeded.seed != DreamConfig().seeded().seed
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.steps = 3

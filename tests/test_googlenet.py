@@ -105,7 +105,7 @@ def test_convert_command_writes_a_model_that_loads_like_any_saved_model(tmp_path
     assert meta.min_size == googlenet.MIN_SIZE
     loaded = models.load_model(output)
     assert loaded.preprocessing == models.PREPROCESSING["inception5h"]
-    assert loaded.layer_presets["notebook_channel"] == ("mixed4d_3x3_bottleneck_pre_relu",)
+    assert loaded.layer_sets["notebook_channel"] == ("mixed4d_3x3_bottleneck_pre_relu",)
     assert isinstance(loaded.model.get_layer("localresponsenorm1"), googlenet.LocalResponseNormalization)
     with flagsaver.flagsaver(), pytest.raises(SystemExit) as exit_info:  # no silent overwrite
         cli.run(["tfdream", "convert", graph_file, str(output)])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfdream import googlenet, graphdef, models, precision, testing
+from tfdream import googlenet, graphdef, inference, models, testing
 
 _WIDTH = 0.125  # an eighth of the published channel counts: same structure, fast
 
@@ -136,7 +136,7 @@ def test_converted_model_saves_reloads_and_rebuilds_in_mixed_precision(tmp_path,
     path = tmp_path / "converted.keras"
     model.save(path)
     np.testing.assert_allclose(keras.saving.load_model(path)(inputs).numpy(), expected, rtol=1e-6, atol=1e-6)
-    rebuilt = precision.rebuild(model, "mixed_bfloat16")
+    rebuilt = inference.build(model, "mixed_bfloat16")
     assert rebuilt.get_layer("localresponsenorm1").compute_dtype == "bfloat16"
     assert rebuilt.get_layer("localresponsenorm1").get_config() | {"dtype": None} == (
         model.get_layer("localresponsenorm1").get_config() | {"dtype": None})

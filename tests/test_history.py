@@ -40,6 +40,15 @@ def test_csv_and_json_round_trip(tmp_path):
     assert loaded.records == history.records and loaded.labels == history.labels
 
 
+def test_get_config_round_trips_through_json():
+    history = make_history()
+    again = history_lib.LossHistory.from_config(json.loads(json.dumps(history.get_config())))
+    assert again.labels == history.labels and again.records == history.records
+    assert again.get_config() == history.get_config() == history.to_dict()
+    again.records[0]["total"] = -1.0
+    assert history.records[0]["total"] == 1.0  # the config is a copy
+
+
 def test_exports_refuse_to_overwrite_unless_asked(tmp_path):
     history = make_history()
     history.to_csv(tmp_path / "h.csv")

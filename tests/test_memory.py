@@ -10,7 +10,7 @@ import numpy as np
 import PIL.Image
 import pytest
 
-from tfdream import Dreamer, dreamer, images, memory, testing
+from tfdream import images, memory, sources
 
 
 def test_estimate_follows_the_documented_formula():
@@ -58,10 +58,10 @@ def test_memory_available_is_read_from_the_system():
 
 
 def test_noise_is_float32_seeded_and_made_in_bands():
-    noise = dreamer._noise(np.random.default_rng(3), (300, 20))  # pylint: disable=protected-access
+    noise = sources._normal_noise(np.random.default_rng(3), (300, 20))  # pylint: disable=protected-access
     assert noise.dtype == np.float32 and noise.shape == (300, 20, 3)
     assert 0 <= noise.min() and noise.max() <= 255 and abs(noise.mean() - 127.5) < 1
-    again = dreamer._noise(np.random.default_rng(3), (300, 20), rows=7)  # pylint: disable=protected-access
+    again = sources._normal_noise(np.random.default_rng(3), (300, 20), rows=7)  # pylint: disable=protected-access
     np.testing.assert_array_equal(noise, again)
 
 

@@ -50,6 +50,14 @@ def test_save_and_load_round_trip(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_get_config_round_trips_through_json():
+    meta = _example()
+    config = json.loads(json.dumps(meta.get_config()))
+    assert config["image_size"] == [224, 192] and config["layer_presets"]["block4"] == ["block4_conv3"]
+    assert metadata.ModelMetadata.from_config(config) == meta
+    assert meta.layer_sets == meta.layer_presets
+
+
 def test_save_overwrites(tmp_path):
     _example().save(tmp_path / "model.keras")
     replacement = metadata.ModelMetadata("resnet50", "inception", (64, 64))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tfdream
-from tfdream import Dreamer, callbacks, images, samples, sidecar
+from tfdream import Dreamer, callbacks, images, samples, sidecar, sources
 
 
 @pytest.fixture
@@ -42,6 +42,16 @@ def test_written_sidecar_records_every_parameter(saved_tiny_model, photo, tmp_pa
     assert data["versions"]["tfdream"] == tfdream.__version__
     with pytest.raises(images.OutputExistsError):
         sidecar.write(result, output, sidecar.describe_input(photo))
+
+
+def test_sidecar_document_round_trips(saved_tiny_model, photo, tmp_path):
+    result = Dreamer(str(saved_tiny_model)).dream(photo, steps=1, octaves=(0,), seed=2)
+    path = sidecar.write(result, tmp_path / "dream.png", sources.Source.file(photo))
+    document = json.loads(path.read_text())
+    record = sidecar.Sidecar.from_config(document)
+    assert record.get_config() == document
+    assert record.source == sources.Source.from_config(document["input"]) and record.config == result.config
+    assert record.steps_completed == 1 and record.image == "dream.png"
 
 
 def test_rerun_reproduces_the_image_bit_identically(saved_tiny_model, photo, tmp_path):

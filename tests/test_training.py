@@ -467,7 +467,7 @@ def test_class_styles_tell_classes_apart():
 def test_confusion_matrix_plot_shows_only_the_classes_that_occur(tmp_path, monkeypatch):
     matrix = plots.confusion_matrix(np.array([0, 0, 5]), np.array([0, 5, 5]), 67)
     figures = []
-    monkeypatch.setattr(plots.history, "save_figure", lambda figure_, path, overwrite: figures.append(figure_))
+    monkeypatch.setattr(plots.files, "save_figure", lambda figure_, path, overwrite: figures.append(figure_))
     plots.plot_confusion_matrix(matrix, [f"class{index}" for index in range(67)], tmp_path / "matrix.png")
     ax = figures[0].axes[0]
     assert [label.get_text() for label in ax.get_xticklabels()] == ["class0", "class5"]

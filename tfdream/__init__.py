@@ -2,7 +2,8 @@
 
 from tfdream.config import DreamConfig
 from tfdream.dreamer import Dreamer, DreamResult
-from tfdream.history import Callback, LossHistory
+from tfdream.callbacks import Callback
+from tfdream.history import LossHistory
 from tfdream.models import MODELS, list_layers
 from tfdream.objectives import Objective, layer
 

@@ -1,4 +1,5 @@
-"""Ready-made `tfdream.history.Callback`s: a progress bar, TensorBoard logging, and a Ctrl-C stop.
+"""The callback protocol of a dream (`Callback`, run together by `CallbackList`) and ready-made callbacks: a
+progress bar, TensorBoard logging, and a Ctrl-C stop.
 
     with callbacks.StopOnInterrupt() as stop:
         result = dreamer.dream(image, callbacks=[callbacks.ProgressBar(), callbacks.TensorBoard("logs"), stop])
@@ -28,12 +29,72 @@ logger = logging.getLogger(__name__)
 _NOT_LOSSES = frozenset(history.FIXED_COLUMNS + ("skipped",)) - {"total"}
 
 
+class Callback:
+    """Hooks into a dream. Override what you need; every method does nothing by default."""
+
+    def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        """Before the first octave: the dream's config and the octave shapes to be dreamed."""
+
+    def on_octave_begin(self, octave: int, shape: tuple[int, int]) -> None:
+        """Before octave number `octave` (an index into the dreamed shapes)."""
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        """After each step, with its history record."""
+
+    def on_octave_end(self, octave: int, image: np.ndarray) -> None:
+        """After each octave, with the image so far: uint8 RGB (h, w, 3) at that octave's size."""
+
+    def on_end(self, result: Any) -> None:
+        """After the dream, with its `DreamResult`."""
+
+    def should_stop(self) -> bool:
+        """Checked after every step: True ends the dream there (the result is marked interrupted)."""
+        return False
+
+
+class CallbackList(Callback):
+    """Several callbacks called as one, in order; `should_stop` when any of them says so.
+
+    Args:
+        callbacks: The callbacks.
+    """
+
+    def __init__(self, callbacks: Sequence[Callback] = ()):
+        self.callbacks = list(callbacks)
+
+    def __bool__(self) -> bool:
+        return bool(self.callbacks)
+
+    def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        for callback in self.callbacks:
+            callback.on_begin(config, shapes)
+
+    def on_octave_begin(self, octave: int, shape: tuple[int, int]) -> None:
+        for callback in self.callbacks:
+            callback.on_octave_begin(octave, shape)
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        for callback in self.callbacks:
+            callback.on_step(record)
+
+    def on_octave_end(self, octave: int, image: np.ndarray) -> None:
+        for callback in self.callbacks:
+            callback.on_octave_end(octave, image)
+
+    def on_end(self, result: Any) -> None:
+        for callback in self.callbacks:
+            callback.on_end(result)
+
+    def should_stop(self) -> bool:
+        return any(callback.should_stop() for callback in self.callbacks)
+
+
 def _losses(record: Mapping[str, Any]) -> dict[str, float]:
     """The total and per-layer losses of a history record."""
     return {key: value for key, value in record.items() if key not in _NOT_LOSSES}
 
 
-class ProgressBar(history.Callback):
+class ProgressBar(Callback):
     """A self-updating progress line: octave, step, a bar, the total loss, elapsed time and ETA.
 
     The ETA weights each remaining step by its octave's pixel count, so large final octaves are
@@ -109,7 +170,28 @@ def _duration(seconds: float) -> str:
     return str(datetime.timedelta(seconds=round(seconds)))
 
 
-class TensorBoard(history.Callback):
+class StepTimer(Callback):
+    """Records the time at the end of every step (`time.perf_counter`), for measuring speed.
+
+    Attributes:
+        times: Seconds at the end of each step.
+    """
+
+    def __init__(self):
+        self.times: list[float] = []
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        self.times.append(time.perf_counter())
+
+    @property
+    def seconds_per_step(self) -> float:
+        """Mean seconds per step after the first (which also traces and allocates); needs two steps."""
+        if len(self.times) < 2:
+            raise ValueError(f"seconds_per_step needs at least two steps. Received: {len(self.times)} steps")
+        return (self.times[-1] - self.times[0]) / (len(self.times) - 1)
+
+
+class TensorBoard(Callback):
     """Writes every step's losses as scalars and each octave's image to a TensorBoard log folder.
 
     Scalars are `loss/total` and `loss/<layer>` against the global step (counted over all octaves);
@@ -164,7 +246,7 @@ class Aborted(KeyboardInterrupt):
         self.signum = signum
 
 
-class StopOnInterrupt(history.Callback):
+class StopOnInterrupt(Callback):
     """Turns the first stop signal (Ctrl-C's SIGINT, SIGTERM, SIGHUP) into a clean stop after the current step.
 
     Use as a context manager around the dream(s): it installs its handlers on entry and restores the previous

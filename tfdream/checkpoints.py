@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from tfdream import images
+from tfdream import files
 
 FORMAT = "tfdream.checkpoint/1"
 
@@ -98,7 +98,7 @@ class Checkpointer:
         header = {"format": FORMAT, "octave": state.octave, "step": state.step, "rng": state.rng,
                   "records": list(state.records), "source": self.source, "config": dict(config),
                   "dreamer": dict(dreamer), "image_path": self.image_path}
-        with images.atomic_write(self.path, overwrite=True) as file:  # straight to the file: no copy in memory
+        with files.atomic_write(self.path, overwrite=True) as file:  # straight to the file: no copy in memory
             np.savez(file, image=state.image, header=np.frombuffer(json.dumps(header).encode(), np.uint8))
         self._last = time.monotonic()
         return self.path

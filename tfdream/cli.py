@@ -1,7 +1,7 @@
 """The `tfdream` command, on absl flags: dream, compare, layers, rerun, resume, video, zoom, convert.
 
     tfdream dream [INPUT] OUTPUT [--model=inception_v3] [--layers=mixed3,mixed5:2] [--steps=50] ...
-    tfdream compare [INPUT] OUTPUT_DIR [--presets=inception_v3_low_vs_high] [--models=..] [--layer_sets=..]
+    tfdream compare [INPUT] OUTPUT_DIR [--studies=inception_v3_low_vs_high] [--models=..] [--layer_sets=..]
     tfdream layers [MODEL]
     tfdream rerun SIDECAR OUTPUT
     tfdream resume SIDECAR_OR_CHECKPOINT
@@ -9,8 +9,10 @@
     tfdream zoom [INPUT] OUTPUT.mp4|.gif [--frames=48] [--zoom=1.05] [--rotate=0] [--interpolate=0] ...
     tfdream convert GRAPH KERAS_FILE   (tensorflow_inception_graph.pb or inception5h.zip -> .keras)
 
-`tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. The scripts in
-`examples/` run the same mains. Flags are defined and read in this module only.
+`tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. A flag of
+another command is a usage error, whether given on the command line or in a flagfile (a value that would be
+silently ignored); absl's own flags (--verbosity, --flagfile, --help, ...) go with every command. The scripts
+in `examples/` run the same mains. Flags are defined and read in this module only.
 """
 
 from __future__ import annotations
@@ -26,11 +28,10 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from tfdream import callbacks, checkpoints, compare, flag_fields, googlenet, images, metadata, models, motion
-from tfdream import objectives, presets, samples, sidecar
+from tfdream import callbacks, checkpoints, compare, files, flag_fields, googlenet, images, inference, metadata
+from tfdream import models, motion, objectives, samples, sidecar, sources, studies
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
-from tfdream import precision as precision_lib
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -38,18 +39,20 @@ EXIT_INTERRUPTED = 130
 
 _MODEL = flags.DEFINE_string("model", "inception_v3", f"One of {', '.join(models.MODELS)}, or a saved .keras model.")
 _WEIGHTS = flags.DEFINE_string("weights", "imagenet", "imagenet, none (random), hed (offline VGG16), or a weights file.")
-_LAYERS = flags.DEFINE_string("layers", "", "NAME or NAME:WEIGHT, comma-separated, or a saved model's layer preset; "
+_LAYERS = flags.DEFINE_string("layers", "", "NAME or NAME:WEIGHT, comma-separated, or a saved model's layer set; "
                               "empty: the model's default layers (`tfdream layers MODEL` lists them).")
 _LOSS = flags.DEFINE_enum("loss", "mean", objectives.REDUCTIONS, "Per-layer loss: mean activation or mean square.")
 _CHANNELS = flags.DEFINE_multi_string("channels", [], "LAYER:C1,C2,...: dream only these channels of LAYER.")
 _PREPROCESSING = flags.DEFINE_enum("preprocessing", None, list(models.PREPROCESSING), "Default: the model's own.")
 _MIN_SIZE = flags.DEFINE_integer("min_size", None, "Smallest input side of a saved model.", lower_bound=1)
 _JIT_COMPILE = flags.DEFINE_bool("jit_compile", False, "Compile the gradient step with XLA.")
-_PRECISION = flags.DEFINE_enum("precision", "float32", precision_lib.PRECISIONS, "Arithmetic of the network.")
+_PRECISION = flags.DEFINE_enum("precision", "auto", inference.PRECISIONS, "Arithmetic of the network; auto: mixed "
+                               "bfloat16 on CPUs with native bfloat16, else float32 (as the library).")
 _STRATEGY = flags.DEFINE_enum("strategy", "none", ["none", "mirrored"], "mirrored: split tiles over all local "
                               "GPUs (tf.distribute.MirroredStrategy).")
-_PRESETS = flags.DEFINE_list("presets", [], f"(model, layers) runs of the studies, instead of --model/--layers: "
-                             f"{', '.join(presets.PRESETS)}.")
+_STUDIES = flags.DEFINE_list("studies", [], f"(model, layers) runs of the studies, instead of --model/--layers: "
+                             f"{', '.join(studies.STUDIES)}.")
+_PRESETS = flags.DEFINE_list("presets", [], "Deprecated name of --studies.")
 _MODELS = flags.DEFINE_list("models", [], "compare: models, each run with every layer set (default: --model).")
 _LAYER_SETS = flags.DEFINE_multi_string("layer_sets", [], "compare: a layer set like --layers; repeat per set.")
 _CONFIG = flag_fields.define_flags(config_lib.DreamConfig)
@@ -98,7 +101,8 @@ _KERAS_FILE = flags.DEFINE_string("keras_file", None, "convert: the .keras model
                                   "goes beside it).")
 
 _DREAM_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
-                _STRATEGY, _PRESETS, *_CONFIG.values(), _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS, _TENSORBOARD]
+                _STRATEGY, _STUDIES, _PRESETS, *_CONFIG.values(), _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS,
+                _TENSORBOARD]
 _HISTORY_FLAGS = [_HISTORY_CSV, _HISTORY_JSON, _HISTORY_PLOT]
 _MOTION_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
                  _STRATEGY, _PRESETS, *_CONFIG.values(), _INPUT, _OUTPUT, _MAX_DIM, _OVERWRITE, _PROGRESS,
@@ -122,9 +126,10 @@ def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
     @functools.wraps(main)
     def wrapper(argv: list[str]) -> int:
         try:
+            _check_command_flags(main.__name__.removesuffix("_main"))
             return main(argv)
         except (app.UsageError, ValueError, TypeError, FileExistsError, ImportError, MemoryError,
-                images.OutputWriteError, models.WeightsUnavailableError) as error:
+                files.OutputWriteError, models.WeightsUnavailableError) as error:
             logging.debug("error details", exc_info=True)
             logging.error("%s", " ".join(str(error).split()))
             return EXIT_USAGE
@@ -136,6 +141,18 @@ def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
             return EXIT_INTERRUPTED
 
     return wrapper
+
+
+def _check_command_flags(command: str) -> None:
+    """A usage error for a flag given (on the command line or in a flagfile) that `command` does not take."""
+    if command not in _COMMAND_FLAGS:
+        return
+    own = {holder.name for holder in _COMMAND_FLAGS[command]}
+    foreign = sorted({holder.name for holders in _COMMAND_FLAGS.values() for holder in holders} - own)
+    given = [name for name in foreign if flags.FLAGS[name].present]
+    if given:
+        raise app.UsageError(f"`tfdream {command}` does not take {', '.join('--' + name for name in given)} "
+                             f"(`tfdream {command} --help` lists its flags)")
 
 
 def _arguments(argv: Sequence[str], *holders: flags.FlagHolder, optional: int = 0) -> list:
@@ -166,32 +183,25 @@ def _channels() -> dict[str, list[int]] | None:
     return channels or None
 
 
-def _model_path(model: str) -> str:
-    """Saved models by absolute path, so the sidecar's record works from any folder."""
-    return os.path.abspath(model) if model.endswith(".keras") else model
-
-
-def _runs() -> list[presets.Run]:
-    named = presets.resolve(_PRESETS.value)
+def _runs() -> list[studies.Run]:
+    if _PRESETS.present:
+        logging.warning("--presets is deprecated and will be removed: use --studies")
+    named = studies.resolve(_STUDIES.value + _PRESETS.value)
     if named and (_MODEL.present or _LAYERS.present):
-        raise app.UsageError("--presets chooses model and layers: use --models/--layer_sets (compare) to add runs, "
+        raise app.UsageError("--studies chooses model and layers: use --models/--layer_sets (compare) to add runs, "
                              "not --model/--layers")
     if named and not (_MODELS.value or _LAYER_SETS.value):
         return named
-    layer_sets = [presets.parse_layers(layer_set, "layer_sets") for layer_set in _LAYER_SETS.value]
+    layer_sets = [studies.parse_layers(layer_set, "layer_sets") for layer_set in _LAYER_SETS.value]
     return [
-        presets.Run(_model_path(model), layers)
+        studies.Run(model, layers)
         for model in _MODELS.value or [_MODEL.value]
-        for layers in layer_sets or [presets.parse_layers(_LAYERS.value)]
+        for layers in layer_sets or [studies.parse_layers(_LAYERS.value)]
     ] + named
 
 
 def _dreamer_options() -> dict:
-    weights = _WEIGHTS.value
-    if weights.lower() == "none":
-        weights = None
-    elif os.path.isfile(weights):
-        weights = os.path.abspath(weights)
+    weights = None if _WEIGHTS.value.lower() == "none" else _WEIGHTS.value
     return dict(weights=weights, loss=_LOSS.value, channels=_channels(), preprocessing=_PREPROCESSING.value,
                 min_size=_MIN_SIZE.value, jit_compile=_JIT_COMPILE.value, precision=_PRECISION.value,
                 strategy=_strategy())
@@ -205,16 +215,11 @@ def _config() -> config_lib.DreamConfig:
     return config_lib.DreamConfig(**{name: holder.value for name, holder in _CONFIG.items()})
 
 
-def _source(value: str | None) -> tuple[str | None, tuple[int, int] | None]:
-    """(image path, noise size): `--size` means noise; a bundled sample's name means its file."""
-    if _SIZE.value is not None:
-        if value is not None:
-            raise app.UsageError(f"give either an input image or --size for noise, not both. Received: {value!r}")
-        return None, _SIZE.value
-    value = value or samples.DEFAULT
-    if value in samples.NAMES and not os.path.exists(value):
-        return str(samples.path(value)), None
-    return value, None
+def _source(value: str | None) -> sources.Source:
+    """The input: `--size` means noise; else a file or a bundled sample's name. Its record (with the file's
+    sha256) is taken now, so the sidecar describes the file the dream read."""
+    source = sources.Source.parse(value, size=_SIZE.value, max_dim=_MAX_DIM.value)
+    return sources.Source.from_config(source.get_config())
 
 
 def _callbacks(stop: callbacks.StopOnInterrupt, tensorboard: str | None, prefix: str = "") -> list:
@@ -232,7 +237,7 @@ def _check_outputs(output: str, *, checkpoint: os.PathLike | None = None, overwr
     paths = [output, sidecar.sidecar_path(output), *(holder.value for holder in _HISTORY_FLAGS if holder.value)]
     images.check_output_path(output, overwrite=overwrite)
     for path in paths[1:]:
-        images.check_output_path(path, overwrite=overwrite, image=False)
+        files.check_output_path(path, overwrite=overwrite)
     if checkpoint is not None and os.path.exists(checkpoint) and not overwrite:
         raise FileExistsError(f"{checkpoint} holds an unfinished dream: `tfdream resume {checkpoint}` goes on "
                               "with it, --overwrite starts over")
@@ -246,7 +251,7 @@ def _checkpoint_seconds() -> float | None:
     return _CHECKPOINT_EVERY.value * 60 or None
 
 
-def _save(result: dreamer_lib.DreamResult, output: str, source: dict,
+def _save(result: dreamer_lib.DreamResult, output: str, source: sources.Source | dict,
           checkpointer: checkpoints.Checkpointer | None = None, *, overwrite: bool | None = None) -> None:
     """Writes the image, its sidecar and the asked-for histories; the checkpoint goes once the dream is done."""
     overwrite = _OVERWRITE.value if overwrite is None else overwrite
@@ -280,15 +285,14 @@ def dream_main(argv: list[str]) -> int:
     if len(runs) != 1:
         raise app.UsageError(f"dream makes one image but the flags name {len(runs)} runs: "
                              f"{[run.label for run in runs]}; use `tfdream compare`")
-    image, size = _source(source)
-    described = sidecar.describe_input(image, size=size, max_dim=_MAX_DIM.value)
+    source = _source(source)
     dreamer = dreamer_lib.Dreamer(runs[0].model, runs[0].layers, **_dreamer_options())
-    checkpointer = checkpoints.Checkpointer(checkpoints.checkpoint_path(output), source=described,
+    checkpointer = checkpoints.Checkpointer(checkpoints.checkpoint_path(output), source=source.get_config(),
                                             image_path=output, every=_checkpoint_seconds())
     with callbacks.StopOnInterrupt() as stop:
-        result = dreamer.dream(image, size=size, config=config, max_dim=_MAX_DIM.value,
-                               callbacks=_callbacks(stop, _TENSORBOARD.value), checkpoint=checkpointer)
-    _save(result, output, described, checkpointer)
+        result = dreamer.dream(source, config=config, callbacks=_callbacks(stop, _TENSORBOARD.value),
+                               checkpoint=checkpointer)
+    _save(result, output, source, checkpointer)
     return stop.exit_status
 
 
@@ -297,16 +301,16 @@ def compare_main(argv: list[str]) -> int:
     """Dreams one image through several layer sets and/or models, side by side.
 
     USAGE: tfdream compare [INPUT] OUTPUT_DIR [flags]
-      e.g. --presets=inception_v3_low_vs_high, or --models=vgg19,resnet50, or --layer_sets=a,b --layer_sets=c
+      e.g. --studies=inception_v3_low_vs_high, or --models=vgg19,resnet50, or --layer_sets=a,b --layer_sets=c
     """
     source, output_dir = _arguments(argv, _INPUT, _OUTPUT_DIR, optional=1)
     config = _config()
     runs = _runs()
-    image, size = _source(source)
+    source = _source(source)
     tensorboard = _TENSORBOARD.value
     with callbacks.StopOnInterrupt() as stop:
         comparison = compare.compare(
-            image, runs, output_dir, config=config, size=size, max_dim=_MAX_DIM.value,
+            source, runs, output_dir, config=config,
             dreamer_options=_dreamer_options(), overwrite=_OVERWRITE.value,
             make_callbacks=lambda stem: _callbacks(stop, tensorboard and os.path.join(tensorboard, stem), f"{stem} "),
         )
@@ -322,15 +326,15 @@ def layers_main(argv: list[str]) -> int:
     USAGE: tfdream layers [MODEL]
     """
     (model,) = _arguments(argv, _MODEL)
-    loaded = models.load_model(_model_path(model), weights=None, preprocessing="identity")
+    loaded = models.load_model(model, weights=None, preprocessing="identity")
     infos = models.list_layers(loaded)
     width = max(len(info.name) for info in infos)
     lines = [f"{info.name:<{width}}  {info.shape[1:]}" for info in infos]
     lines.append(f"default layers: {', '.join(loaded.default_layers) or '(none)'}")
-    lines += [f"layer preset {name}: {', '.join(layers)}" for name, layers in loaded.layer_presets.items()]
-    studies = [name for name, runs in presets.PRESETS.items() if any(run.model == model for run in runs)]
-    if studies:
-        lines.append(f"comparison presets (tfdream compare --presets=...): {', '.join(studies)}")
+    lines += [f"layer set {name}: {', '.join(layers)}" for name, layers in loaded.layer_sets.items()]
+    named = [name for name, runs in studies.STUDIES.items() if any(run.model == model for run in runs)]
+    if named:
+        lines.append(f"studies (tfdream compare --studies=...): {', '.join(named)}")
     print("\n".join(lines))
     return 0
 
@@ -419,10 +423,10 @@ def zoom_main(argv: list[str]) -> int:
       INPUT: image file or bundled sample name (default: coffee), or --size=H,W for noise; OUTPUT: .mp4 or .gif
     """
     source, output = _arguments(argv, _INPUT, _OUTPUT, optional=1)
-    image, size = _source(source)
+    source = _source(source)
     dreamer = _motion_dreamer()
     with callbacks.StopOnInterrupt() as stop:
-        result = dreamer.dream_zoom(image, output, size=size, frames=_FRAMES.value, zoom=_ZOOM.value,
+        result = dreamer.dream_zoom(source.path, output, size=source.size, frames=_FRAMES.value, zoom=_ZOOM.value,
                                     rotate=_ROTATE.value, fps=_FPS.value, interpolate=_INTERPOLATE.value,
                                     **_motion_options(stop))
     return _motion_exit(result, stop)

@@ -29,10 +29,11 @@ import PIL.Image
 import PIL.ImageDraw
 import PIL.ImageFont
 
+from tfdream import callbacks as callbacks_lib
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
 from tfdream import history as history_lib
-from tfdream import images, presets, sidecar
+from tfdream import files, images, sidecar, sources, studies
 
 SUMMARY_COLUMNS = ("run", "layer", "first", "min", "max", "final")
 _SHARED = ("histories.json", "contact_sheet.png", "losses.png", "summary.csv", "summary.md")
@@ -49,18 +50,18 @@ class Comparison:
         interrupted: True when a callback stopped a run; later runs were skipped.
     """
 
-    runs: list[presets.Run]
+    runs: list[studies.Run]
     results: list[dreamer_lib.DreamResult]
     files: dict[str, pathlib.Path]
     interrupted: bool
 
 
-def run_stems(runs: Sequence[presets.Run]) -> list[str]:
+def run_stems(runs: Sequence[studies.Run]) -> list[str]:
     """File stems of the runs' outputs: `01_inception_v3_mixed0_mixed1`, ..."""
     return [f"{index:02d}_{run.slug}" for index, run in enumerate(runs, start=1)]
 
 
-def output_files(output_dir: str | os.PathLike, runs: Sequence[presets.Run]) -> list[pathlib.Path]:
+def output_files(output_dir: str | os.PathLike, runs: Sequence[studies.Run]) -> list[pathlib.Path]:
     """Every file `compare` writes for `runs` into `output_dir`."""
     folder = pathlib.Path(output_dir)
     per_run = [name for stem in run_stems(runs) for name in (f"{stem}.png", f"{stem}.json", f"{stem}_history.csv")]
@@ -68,15 +69,15 @@ def output_files(output_dir: str | os.PathLike, runs: Sequence[presets.Run]) -> 
 
 
 def compare(
-    image: str | os.PathLike | None,
-    runs: Sequence[presets.Run],
+    image: sources.Source | str | os.PathLike | None,
+    runs: Sequence[studies.Run],
     output_dir: str | os.PathLike,
     *,
     config: config_lib.DreamConfig,
     size: tuple[int, int] | None = None,
     max_dim: int | None = None,
     dreamer_options: Mapping[str, Any] | None = None,
-    make_callbacks: Callable[[str], Sequence[history_lib.Callback]] | None = None,
+    make_callbacks: Callable[[str], Sequence[callbacks_lib.Callback]] | None = None,
     sheet_width: int = 256,
     overwrite: bool = False,
 ) -> Comparison:
@@ -87,12 +88,12 @@ def compare(
     made.
 
     Args:
-        image: Input file, or None to dream from seeded noise of `size`.
-        runs: The (model, layers) runs, e.g. `presets.resolve(["inception_v3_low_vs_high"])`.
+        image: A `sources.Source`, an input file, or None to dream from seeded noise of `size`.
+        runs: The (model, layers) runs, e.g. `studies.resolve(["inception_v3_low_vs_high"])`.
         output_dir: Folder for the outputs.
         config: The `DreamConfig` of every run (same seed, so runs differ only by model and layers).
         size: (height, width) of the noise when `image` is None.
-        max_dim: Downscale the input so its longer side is at most this.
+        max_dim: Downscale an input file so its longer side is at most this (a `Source` has its own).
         dreamer_options: Further `Dreamer` keyword arguments for every run (`weights`, `loss`, ...).
         make_callbacks: Run file stem -> callbacks for that run's dream.
         sheet_width: Width in pixels of each image in the contact sheet.
@@ -106,55 +107,50 @@ def compare(
     folder = pathlib.Path(output_dir).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     for path in output_files(folder, runs):
-        images.check_output_path(path, overwrite=overwrite, image=False)
-    source = sidecar.describe_input(image, size=size, max_dim=max_dim)
-    if config.seed is None:  # one seed for all runs, so they differ only by model and layers
-        config = dataclasses.replace(config, seed=int(np.random.SeedSequence().generate_state(1)[0]))
-    done, results, files = [], [], {}
+        files.check_output_path(path, overwrite=overwrite)
+    source = sources.as_source(image, size=size, max_dim=max_dim)
+    source = sources.Source.from_config(source.get_config())  # the file's sha256, taken once before any dream
+    config = config.seeded()  # one seed for all runs, so they differ only by model and layers
+    done, results, written = [], [], {}
     for run, stem in zip(runs, run_stems(runs)):
         dreamer = dreamer_lib.Dreamer(run.model, run.layers, **dict(dreamer_options or {}))
         callbacks = make_callbacks(stem) if make_callbacks else ()
-        result = dreamer.dream(image, size=size, config=config, max_dim=max_dim, callbacks=callbacks)
-        files[f"{stem}.png"] = result.save(folder / f"{stem}.png", overwrite=overwrite)
-        files[f"{stem}.json"] = sidecar.write(result, folder / f"{stem}.png", source, overwrite=overwrite)
-        files[f"{stem}_history.csv"] = result.history.to_csv(folder / f"{stem}_history.csv", overwrite=overwrite)
+        result = dreamer.dream(source, config=config, callbacks=callbacks)
+        written[f"{stem}.png"] = result.save(folder / f"{stem}.png", overwrite=overwrite)
+        written[f"{stem}.json"] = sidecar.write(result, folder / f"{stem}.png", source, overwrite=overwrite)
+        written[f"{stem}_history.csv"] = result.history.to_csv(folder / f"{stem}_history.csv", overwrite=overwrite)
         done.append(run)
         results.append(result)
         if result.interrupted:
             break
-    files.update(_write_shared(folder, image, max_dim, done, results, sheet_width, overwrite))
-    return Comparison(done, results, files, results[-1].interrupted)
+    written.update(_write_shared(folder, source, done, results, sheet_width, overwrite))
+    return Comparison(done, results, written, results[-1].interrupted)
 
 
-def _write_shared(folder, image, max_dim, runs, results, sheet_width, overwrite) -> dict[str, pathlib.Path]:
+def _write_shared(folder, source, runs, results, sheet_width, overwrite) -> dict[str, pathlib.Path]:
     labels = [run.label for run in runs]
-    files: dict[str, pathlib.Path] = {}
+    written: dict[str, pathlib.Path] = {}
     data = {"runs": [{"label": run.label, "model": str(run.model), "layers": _json_layers(run.layers),
-                      "history": result.history.to_dict()} for run, result in zip(runs, results)]}
-    files["histories.json"] = _write_text(folder / "histories.json", json.dumps(data, indent=1), overwrite)
+                      "history": result.history.get_config()} for run, result in zip(runs, results)]}
+    written["histories.json"] = files.write_text(folder / "histories.json", json.dumps(data, indent=1),
+                                                 overwrite=overwrite)
     figure = loss_figure([result.history for result in results], labels)
-    files["losses.png"] = history_lib.save_figure(figure, folder / "losses.png", overwrite=overwrite)
+    written["losses.png"] = files.save_figure(figure, folder / "losses.png", overwrite=overwrite)
     rows = summary_rows(runs, results)
-    files["summary.csv"] = _write_text(folder / "summary.csv", summary_csv(rows), overwrite)
-    files["summary.md"] = _write_text(folder / "summary.md", summary_markdown(rows), overwrite)
+    written["summary.csv"] = files.write_text(folder / "summary.csv", summary_csv(rows), overwrite=overwrite)
+    written["summary.md"] = files.write_text(folder / "summary.md", summary_markdown(rows), overwrite=overwrite)
     tiles = [result.image for result in results]
-    if image is not None:
-        tiles, labels = [images.load_image(image, max_dim=max_dim), *tiles], ["input", *labels]
+    if source.kind != "noise":
+        tiles, labels = [source.load(), *tiles], ["input", *labels]
     sheet = contact_sheet(tiles, labels, width=sheet_width)
-    files["contact_sheet.png"] = images.save_image(sheet, folder / "contact_sheet.png", overwrite=overwrite)
-    return files
+    written["contact_sheet.png"] = images.save_image(sheet, folder / "contact_sheet.png", overwrite=overwrite)
+    return written
 
 
 def _json_layers(layers):
     if layers is None or isinstance(layers, str):
         return layers
     return dict(layers) if isinstance(layers, Mapping) else list(layers)
-
-
-def _write_text(path: pathlib.Path, text: str, overwrite: bool) -> pathlib.Path:
-    with images.atomic_write(path, overwrite=overwrite, mode="w") as file:
-        file.write(text)
-    return path
 
 
 def contact_sheet(
@@ -211,7 +207,7 @@ def loss_figure(histories: Sequence[history_lib.LossHistory], titles: Sequence[s
     return fig
 
 
-def summary_rows(runs: Sequence[presets.Run], results: Sequence[dreamer_lib.DreamResult]) -> list[dict[str, Any]]:
+def summary_rows(runs: Sequence[studies.Run], results: Sequence[dreamer_lib.DreamResult]) -> list[dict[str, Any]]:
     """Per run and layer (`total` last): the first, min, max and final loss, keyed by `SUMMARY_COLUMNS`."""
     rows = []
     for run, result in zip(runs, results):

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from tfdream import smoothing
+import numpy as np
 
+from tfdream import checks, smoothing
 
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+# The shared checks, under the names this module's validation (and older imports) use.
+_is_int = checks.is_int
+_is_number = checks.is_number
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,11 +87,24 @@ class DreamConfig:
             return 0
         return self.tile_size // 16 if self.overlap is None else self.overlap
 
-    def to_dict(self) -> dict:
-        """JSON-ready fields (octaves as a list)."""
+    def seeded(self) -> DreamConfig:
+        """This config, with a freshly drawn seed if it has none."""
+        if self.seed is not None:
+            return self
+        return dataclasses.replace(self, seed=int(np.random.SeedSequence().generate_state(1)[0]))
+
+    def get_config(self) -> dict[str, Any]:
+        """JSON-ready fields (octaves as a list); `from_config` rebuilds the config."""
         data = dataclasses.asdict(self)
         data["octaves"] = list(self.octaves)
         return data
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DreamConfig:
+        """Inverse of `get_config`."""
+        return cls(**config)
+
+    to_dict = get_config
 
 
 def _check(ok: bool, message: str, name: str, value) -> None:

@@ -3,7 +3,7 @@
 The batch is cut into equal contiguous shares, one per replica (padded with copies of its first tile when
 the count does not divide, as a network may fail on an empty batch; the copies' results are dropped). Each
 replica runs the tile-gradient function on its share with its own copy of the network (made in the
-strategy's scope by `precision.rebuild`), and the results are concatenated back in tile order, so the
+strategy's scope by `inference.build`), and the results are concatenated back in tile order, so the
 output equals one device's up to floating-point rounding. `DreamConfig.batch_pixels` stays the budget of
 one device: with N replicas the dreamer sends N times as many tiles per call. Each replica reads its share
 from the whole batch (a few megabytes of tiles).

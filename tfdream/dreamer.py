@@ -16,14 +16,15 @@ import numpy as np
 import PIL.Image
 import tensorflow as tf
 
+from tfdream import callbacks as callbacks_lib
 from tfdream import config as config_lib
 from tfdream import history as history_lib
-from tfdream import precision as precision_lib
-from tfdream import checkpoints, display, images, memory, models, objectives, octaves, smoothing, steps, tiling
+from tfdream import checkpoints, checks, display, images, inference, memory, models, objectives, octaves
+from tfdream import smoothing, sources, steps, tiling
 
 logger = logging.getLogger(__name__)
 
-ImageSource = str | os.PathLike | np.ndarray | PIL.Image.Image | None
+ImageSource = sources.Source | str | os.PathLike | np.ndarray | PIL.Image.Image | None
 
 
 @dataclasses.dataclass
@@ -80,8 +81,8 @@ class Dreamer:
     Args:
         model: A name in `tfdream.models.MODELS` ("inception_v3", "vgg16", ...), a path to a saved
             `.keras` model, or a `keras.Model` taking (batch, H, W, 3) (then `preprocessing` is required).
-        layers: Layer name, preset name, list of names, `{name: weight}`, or an `objectives.Objective`;
-            None for the model's default layers.
+        layers: Layer name, a saved model's layer-set name, list of names, `{name: weight}`, or an
+            `objectives.Objective`; None for the model's default layers.
         weights: Named models only: "imagenet", None, a weights file, or "hed" (offline VGG16).
         loss: Per-layer reduction: "mean" (mean activation) or "l2" (mean square).
         channels: `{layer: [channel, ...]}` to dream only those channels of a layer.
@@ -92,6 +93,14 @@ class Dreamer:
             bfloat16, else float32): the network's arithmetic; the image stays float32.
         strategy: A `tf.distribute.Strategy` (e.g. `MirroredStrategy` over several GPUs) to spread each
             batch of tiles over; `batch_pixels` is then the budget of each replica.
+
+    Attributes:
+        loaded: The `models.LoadedModel` (network, preprocessing, default layers, layer sets).
+        objective: The `objectives.Objective` maximized.
+        extractor: `loaded.model` cut to the objective's layers: (n, h, w, 3) -> `{layer: activation}`.
+        network: What runs: `extractor` rebuilt by `inference.build` for `precision` (batch norms folded) and
+            placed on `strategy`'s replicas.
+        gradient_fn: The compiled tile-gradient step over `network` (`steps.make_gradient_fn`).
     """
 
     def __init__(
@@ -112,20 +121,20 @@ class Dreamer:
             raise ValueError(f"loss must be one of {objectives.REDUCTIONS}. Received: loss={loss!r}")
         if not isinstance(jit_compile, bool):
             raise ValueError(f"jit_compile must be True or False. Received: jit_compile={jit_compile!r}")
-        if min_size is not None and (not isinstance(min_size, int) or isinstance(min_size, bool) or min_size < 1):
+        if min_size is not None and not (checks.is_int(min_size) and min_size >= 1):
             raise ValueError(f"min_size must be None or an int >= 1. Received: min_size={min_size!r}")
         self.loaded = models.load_model(model, weights=weights, preprocessing=preprocessing, min_size=min_size)
         self.objective = self._objective(layers, loss, channels)
         self.extractor = models.feature_extractor(self.loaded.model, self.objective.layers)
         self.objective.check_channels({name: int(out.shape[-1]) for name, out in self.extractor.output.items()})
-        self.precision = precision_lib.resolve(precision)
+        self.precision = inference.resolve(precision)
         self.replicas = 1 if strategy is None else strategy.num_replicas_in_sync
-        self.gradient_fn = steps.make_gradient_fn(
-            self.extractor, self.objective, jit_compile=jit_compile, precision=self.precision, strategy=strategy
-        )
+        self.network = inference.build(self.extractor, self.precision, strategy)
+        self.gradient_fn = steps.make_gradient_fn(self.network, self.objective, jit_compile=jit_compile,
+                                                  strategy=strategy)
         self._config = {
             "model": _model_reference(model),
-            "weights": None if weights is None else str(weights),
+            "weights": _weights_reference(weights),
             "preprocessing": self.loaded.preprocessing.name,
             "terms": [dataclasses.asdict(term) for term in self.objective.terms],
             "min_size": self.loaded.min_size,
@@ -147,7 +156,10 @@ class Dreamer:
         return objectives.from_layers(models.resolve_layers(self.loaded, layers), reduction=loss, channels=channels)
 
     def get_config(self) -> dict[str, Any]:
-        """JSON-ready description; `Dreamer.from_config` rebuilds the same dreamer from a named or saved model."""
+        """JSON-ready description; `Dreamer.from_config` rebuilds the same dreamer from a named or saved model.
+
+        Saved models and weights files are recorded by absolute path, so the record works from any folder.
+        """
         return dict(self._config, terms=[dict(term) for term in self._config["terms"]])
 
     @classmethod
@@ -182,7 +194,7 @@ class Dreamer:
         *,
         size: tuple[int, int] | None = None,
         config: config_lib.DreamConfig | None = None,
-        callbacks: Sequence[history_lib.Callback] = (),
+        callbacks: Sequence[callbacks_lib.Callback] = (),
         max_dim: int | None = None,
         checkpoint: checkpoints.Checkpointer | None = None,
         resume_from: checkpoints.DreamState | None = None,
@@ -191,11 +203,13 @@ class Dreamer:
         """Dreams on `image`, or on seeded noise of `size` when `image` is None.
 
         Args:
-            image: Path, PIL image, or array (H, W[, C]) with values in [0, 255]; None to start from noise.
+            image: A `sources.Source`, path, PIL image, or array (H, W[, C]) with values in [0, 255]; None
+                to start from noise.
             size: (height, width) of the noise image; only with `image=None`.
             config: A `DreamConfig`; keyword `options` (its field names) override its fields.
-            callbacks: `history.Callback`s (progress, TensorBoard, interrupt handling, ...).
-            max_dim: Downscale a loaded image so its longer side is at most this many pixels.
+            callbacks: `callbacks.Callback`s (progress, TensorBoard, interrupt handling, ...).
+            max_dim: Downscale a loaded image so its longer side is at most this many pixels (a `Source`
+                carries its own).
             checkpoint: Saves the dream's state when a callback stops it and periodically (see
                 `tfdream.checkpoints`).
             resume_from: Go on from this state of the same dream (same input, config and seed) instead of
@@ -209,20 +223,22 @@ class Dreamer:
         unknown = sorted(set(options) - {field.name for field in dataclasses.fields(config_lib.DreamConfig)})
         if unknown:
             raise TypeError(f"dream() got unknown options {unknown}; see tfdream.DreamConfig for the valid ones")
-        config = dataclasses.replace(config or config_lib.DreamConfig(), **options)
-        if config.seed is None:
-            config = dataclasses.replace(config, seed=int(np.random.SeedSequence().generate_state(1)[0]))
+        config = dataclasses.replace(config or config_lib.DreamConfig(), **options).seeded()
         if config.tile_size is not None and config.tile_size < self.min_size:
             raise ValueError(
                 f"tile_size must be >= {self.min_size}, the smallest input of {self.loaded.name!r}. "
                 f"Received: tile_size={config.tile_size}"
             )
         rng = np.random.default_rng(config.seed)
-        decoded_shape, input_shape = self._input_shapes(image, size, max_dim)
+        source = _as_input(image, size, max_dim)
+        if isinstance(source, sources.Source):
+            decoded_shape, input_shape = source.shapes()
+        else:
+            decoded_shape, input_shape = None, images.shape_within(images.image_shape(source), max_dim)
         shapes = self._octave_shapes(input_shape, config)
         memory.check(self.memory_estimate(input_shape, shapes, config, decoded_shape), memory.available_bytes(),
                      f"a dream of {input_shape[1]}x{input_shape[0]} pixels")
-        rgb = self._input(image, size, rng, max_dim)
+        rgb = source.load(rng) if isinstance(source, sources.Source) else images.load_image(source, max_dim=max_dim)
         preprocessing = self.loaded.preprocessing
         original = _in_bands(lambda rows: preprocessing.preprocess(rows).numpy(), rgb, np.float32)
         del rgb
@@ -230,33 +246,14 @@ class Dreamer:
         if resume_from is not None:
             _check_resumable(resume_from, shapes, config)
             rng.bit_generator.state = resume_from.rng
-        for callback in callbacks:
-            callback.on_begin(config, shapes)
+        callbacks = callbacks_lib.CallbackList(callbacks)
+        callbacks.on_begin(config, shapes)
         dreamed, interrupted = self._run_octaves(original, shapes, config, rng, history, callbacks, checkpoint,
                                                  resume_from)
         final = _to_uint8(preprocessing, octaves.resize(dreamed, original.shape[:2]))
         result = DreamResult(final, history, config, self.get_config(), interrupted, time.monotonic() - start)
-        for callback in callbacks:
-            callback.on_end(result)
+        callbacks.on_end(result)
         return result
-
-    def _input_shapes(self, image: ImageSource, size, max_dim) -> tuple[tuple[int, int] | None, tuple[int, int]]:
-        """(shape of the file as decoded or None, shape of the input as dreamed), before anything is loaded."""
-        if image is None:
-            if size is None or len(size) != 2 or not all(isinstance(s, int) and s >= 1 for s in size):
-                raise ValueError(f"size must be (height, width) of positive ints when image is None. Received: size={size!r}")
-            return None, tuple(size)
-        if size is not None:
-            raise ValueError(f"size is only for dreaming from noise (image=None). Received: size={size!r}")
-        shape = images.image_shape(image)
-        decoded = shape if isinstance(image, (str, os.PathLike)) else None
-        return decoded, images.shape_within(shape, max_dim)
-
-    def _input(self, image: ImageSource, size, rng: np.random.Generator, max_dim) -> np.ndarray:
-        """The input as float32 RGB in [0, 255]: the loaded image, or seeded noise made in float32 bands."""
-        if image is None:
-            return _noise(rng, size)
-        return images.load_image(image, max_dim=max_dim)
 
     def memory_estimate(
         self,
@@ -312,8 +309,7 @@ class Dreamer:
         for index, shape in enumerate(shapes):
             if index < first_octave:
                 continue
-            for callback in callbacks:
-                callback.on_octave_begin(index, shape)
+            callbacks.on_octave_begin(index, shape)
             image = octaves.resize(image, shape)
             grid = tiling.make_grid(shape, config.tile_size, config.tile_overlap, min_tile=self.min_size)
             batch_size = max(1, config.batch_pixels // (grid.tile[0] * grid.tile[1])) * self.replicas
@@ -332,21 +328,18 @@ class Dreamer:
                 else:
                     steps.ascend(image, gradient, step_size, scale, value_range)
                 record = history.append(index, step, total, values, skipped)
-                for callback in callbacks:
-                    callback.on_step(record)
-                stop = any(callback.should_stop() for callback in callbacks)
+                callbacks.on_step(record)
+                stop = callbacks.should_stop()
                 if checkpoint is not None and (stop or checkpoint.due()):
                     state = checkpoints.DreamState(index, step + 1, image, rng.bit_generator.state, history.records)
-                    checkpoint.save(state, config.to_dict(), self.get_config())
+                    checkpoint.save(state, config.get_config(), self.get_config())
                 if stop:
                     return image, True
             if config.detail and index > 0:
                 image += octaves.lost_detail(original, shapes[index - 1], shape)
                 np.clip(image, value_range[0], value_range[1], out=image)
             if callbacks:
-                octave_image = _to_uint8(preprocessing, image)
-                for callback in callbacks:
-                    callback.on_octave_end(index, octave_image)
+                callbacks.on_octave_end(index, _to_uint8(preprocessing, image))
         return image, False
 
     def dream_video(self, src: str | os.PathLike, dst: str | os.PathLike, **options: Any):
@@ -389,6 +382,13 @@ def _model_reference(model: str | os.PathLike | keras.Model) -> str:
     return model if model in models.MODELS else str(pathlib.Path(model).resolve())
 
 
+def _weights_reference(weights: str | os.PathLike | None) -> str | None:
+    """How `get_config` records weights: a name ("imagenet", "hed"), None, or a weights file's absolute path."""
+    if weights is None:
+        return None
+    return str(pathlib.Path(weights).resolve()) if os.path.isfile(weights) else str(weights)
+
+
 def _check_resumable(state: checkpoints.DreamState, shapes, config: config_lib.DreamConfig) -> None:
     """Raises a ValueError if `state` cannot be a state of a dream through `shapes` with `config`."""
     if not (0 <= state.octave < len(shapes) and 0 <= state.step <= config.steps
@@ -399,19 +399,13 @@ def _check_resumable(state: checkpoints.DreamState, shapes, config: config_lib.D
         )
 
 
-def _noise(rng: np.random.Generator, size: tuple[int, int], rows: int = 256) -> np.ndarray:
-    """Seeded grey noise: float32 RGB (H, W, 3), normal around 127.5 (std 20) clipped to [0, 255].
-
-    Drawn in float32 bands of `rows` rows, so nothing larger than the result is ever made.
-    """
-    noise = np.empty((*size, 3), np.float32)
-    for start in range(0, size[0], rows):
-        band = noise[start : start + rows]
-        band[...] = rng.standard_normal(band.shape, dtype=np.float32)
-        band *= 20.0
-        band += 127.5
-        np.clip(band, 0, 255, out=band)
-    return noise
+def _as_input(image: ImageSource, size, max_dim) -> sources.Source | np.ndarray | PIL.Image.Image:
+    """`image` as a `Source`, or the in-memory array or PIL image it is (which take no noise `size`)."""
+    if isinstance(image, (np.ndarray, PIL.Image.Image)):
+        if size is not None:
+            raise ValueError(f"size is only for dreaming from noise (image=None). Received: size={size!r}")
+        return image
+    return sources.as_source(image, size=size, max_dim=max_dim)
 
 
 def _in_bands(convert, array: np.ndarray, dtype, rows: int = 256) -> np.ndarray:

@@ -234,7 +234,7 @@ def convert_file(
 
     Raises:
         ValueError: `output` does not end in ".keras", cannot be written, or `graph` cannot be converted.
-        tfdream.images.OutputExistsError: an output file exists and `overwrite` is False.
+        tfdream.files.OutputExistsError: an output file exists and `overwrite` is False.
     """
     from tfdream import images, metadata  # pylint: disable=import-outside-toplevel  (keep this module light)
 

@@ -1,4 +1,4 @@
-"""Per-step, per-layer loss records of a dream, their export and plots, and the callback protocol."""
+"""Per-step, per-layer loss records of a dream, their export and plots."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tfdream import display, images
+from tfdream import display, files
 
 FIXED_COLUMNS = ("octave", "step", "total")
 
@@ -77,14 +77,17 @@ class LossHistory:
             }
         return summary
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: {"labels": [...], "records": [...]}."""
-        return {"labels": list(self.labels), "records": self.records}
+    def get_config(self) -> dict[str, Any]:
+        """JSON-ready: {"labels": [...], "records": [...]}; `from_config` rebuilds the history."""
+        return {"labels": list(self.labels), "records": [dict(record) for record in self.records]}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> LossHistory:
-        """Inverse of `to_dict`."""
-        return cls(data["labels"], data["records"])
+    def from_config(cls, config: Mapping[str, Any]) -> LossHistory:
+        """Inverse of `get_config`."""
+        return cls(config["labels"], config["records"])
+
+    to_dict = get_config
+    from_dict = from_config
 
     def to_csv(self, path: str | os.PathLike, *, overwrite: bool = False) -> pathlib.Path:
         """Writes one row per step with `columns`; atomic."""
@@ -92,16 +95,16 @@ class LossHistory:
         writer = csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(self.records)
-        return _write_text(path, buffer.getvalue(), overwrite)
+        return files.write_text(path, buffer.getvalue(), overwrite=overwrite)
 
     def to_json(self, path: str | os.PathLike, *, overwrite: bool = False) -> pathlib.Path:
-        """Writes `to_dict()` as JSON; atomic."""
-        return _write_text(path, json.dumps(self.to_dict(), indent=1), overwrite)
+        """Writes `get_config()` as JSON; atomic."""
+        return files.write_text(path, json.dumps(self.get_config(), indent=1), overwrite=overwrite)
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> LossHistory:
         """Reads a file written by `to_json`."""
-        return cls.from_dict(json.loads(pathlib.Path(path).read_text()))
+        return cls.from_config(json.loads(pathlib.Path(path).read_text()))
 
     def plot(self, path: str | os.PathLike | None = None, *, ax=None, title: str | None = None, overwrite=False):
         """Plots every layer's normalized loss against the step, octave boundaries dashed.
@@ -132,42 +135,17 @@ class LossHistory:
             ax.set_title(title)
         ax.legend(fontsize="small")
         if path is not None:
-            save_figure(ax.figure, path, overwrite=overwrite)
+            files.save_figure(ax.figure, path, overwrite=overwrite)
         return ax
 
 
-def save_figure(fig, path: str | os.PathLike, *, overwrite: bool = False) -> pathlib.Path:
-    """Saves a matplotlib figure atomically, the format taken from the extension."""
-    path = pathlib.Path(path)
-    with images.atomic_write(path, overwrite=overwrite) as handle:
-        fig.savefig(handle, format=path.suffix.lstrip(".").lower() or "png", dpi=120)
-    return path
+# Kept under their old names: files are `tfdream.files`' job, the callback protocol `tfdream.callbacks`'.
+save_figure = files.save_figure
 
 
-def _write_text(path, text: str, overwrite: bool) -> pathlib.Path:
-    with images.atomic_write(path, overwrite=overwrite, mode="w") as handle:
-        handle.write(text)
-    return pathlib.Path(path)
+def __getattr__(name: str):
+    if name == "Callback":  # resolved lazily: tfdream.callbacks imports this module
+        from tfdream import callbacks  # pylint: disable=import-outside-toplevel
 
-
-class Callback:
-    """Hooks into a dream. Override what you need; every method does nothing by default."""
-
-    def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
-        """Before the first octave: the dream's config and the octave shapes to be dreamed."""
-
-    def on_octave_begin(self, octave: int, shape: tuple[int, int]) -> None:
-        """Before octave number `octave` (an index into the dreamed shapes)."""
-
-    def on_step(self, record: Mapping[str, Any]) -> None:
-        """After each step, with its history record."""
-
-    def on_octave_end(self, octave: int, image: np.ndarray) -> None:
-        """After each octave, with the image so far: uint8 RGB (h, w, 3) at that octave's size."""
-
-    def on_end(self, result: Any) -> None:
-        """After the dream, with its `DreamResult`."""
-
-    def should_stop(self) -> bool:
-        """Checked after every step: True ends the dream there (the result is marked interrupted)."""
-        return False
+        return callbacks.Callback
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,9 +1,8 @@
 """Image input and output: load any image as float32 RGB, save atomically.
 
 Every image enters the library through `load_image` as a float32 `(H, W, 3)` RGB
-array in [0, 255], and every file the library writes goes through `atomic_write`
-(images through `save_image`), so an interrupted run never leaves a half-written
-file behind.
+array in [0, 255], and every image the library writes goes through `save_image` (atomic, see `tfdream.files`),
+so an interrupted run never leaves a half-written file behind.
 """
 
 from __future__ import annotations
@@ -14,14 +13,14 @@ import os
 import pathlib
 import struct
 import threading
-import uuid
 import zlib
 from collections.abc import Iterator
-from typing import IO
 
 import numpy as np
 from PIL import Image
 from PIL import ImageOps
+
+from tfdream import checks, files
 
 logger = logging.getLogger(__name__)
 
@@ -47,23 +46,9 @@ class ImageError(ValueError):
     """An image file (or PIL image) cannot be read; the message names the file."""
 
 
-class OutputExistsError(FileExistsError):
-    """The output file exists and `overwrite` was not set."""
-
-
-class OutputWriteError(OSError):
-    """An output file could not be written (no space, too large, permission, ...); the message names the file
-    and the cause, and the file that was there before is unchanged."""
-
-    @classmethod
-    def of(cls, path: pathlib.Path, error: OSError) -> OutputWriteError:
-        """The one-line error for `error` raised while writing `path`."""
-        cause = (error.strerror or str(error) or type(error).__name__).rstrip(".")
-        return cls(error.errno, f"Cannot write '{path}': {cause[0].lower()}{cause[1:]}; the previous file, if any, "
-                                "is unchanged")
-
-    def __str__(self) -> str:
-        return self.strerror
+# Kept under their old names: output files are `tfdream.files`' job.
+OutputExistsError = files.OutputExistsError
+atomic_write = files.atomic_write
 
 
 def load_image(source: str | os.PathLike | np.ndarray | Image.Image, *,
@@ -145,87 +130,9 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 def check_output_path(path: str | os.PathLike, *, overwrite: bool = False,
                       image: bool = True) -> pathlib.Path:
-    """Checks that `path` can be written, before any expensive work is done.
-
-    Args:
-        path: the output file.
-        overwrite: whether an existing file may be replaced.
-        image: also require a supported image extension (.png, .jpg, .jpeg,
-            .webp, .bmp, .tif, .tiff).
-
-    Returns:
-        The resolved path.
-
-    Raises:
-        ValueError: the path is a directory, its folder is missing or not
-            writable, or (with `image`) the extension is not supported.
-        OutputExistsError: the file exists and `overwrite` is False.
-    """
-    path = pathlib.Path(path).expanduser().resolve()
-    if path.is_dir():
-        raise ValueError(f"path must be a file, not a directory. Received: path='{path}'")
-    if image and path.suffix.lower() not in _FORMATS:
-        raise ValueError(f"path must end in one of {', '.join(_FORMATS)}. Received: path='{path}'")
-    if path.parent.exists() and not path.parent.is_dir():
-        raise ValueError(f"The folder of path is a file. Received: path='{path}'")
-    if not path.parent.is_dir():
-        raise ValueError(f"The folder of path does not exist. Received: path='{path}'")
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise ValueError(f"The folder of path is not writable. Received: path='{path}'")
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"Output file '{path}' already exists; pass overwrite=True "
-                                "(CLI: --overwrite) to replace it.")
-    return path
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, *, overwrite: bool = False,
-                 mode: str = "wb") -> Iterator[IO]:
-    """Opens a file whose content appears at `path` only when the block succeeds.
-
-    Data goes to a hidden temporary file in the same folder, which is flushed,
-    fsynced and renamed over `path` (`os.replace`) when the block exits
-    normally. On an exception the temporary file is removed and `path` is left
-    untouched; a killed process leaves at most a stray `.<name>.*.tmp` file.
-
-    Args:
-        path: the destination file.
-        overwrite: whether an existing file may be replaced.
-        mode: "wb" (binary) or "w" (UTF-8 text, no newline translation).
-
-    Yields:
-        The open temporary file.
-
-    Raises:
-        ValueError: bad `mode`, or a path `check_output_path` rejects.
-        OutputExistsError: the file exists and `overwrite` is False.
-        OutputWriteError: the file could not be written (the previous file is kept).
-    """
-    if mode not in ("w", "wb"):
-        raise ValueError(f"mode must be 'w' or 'wb'. Received: mode={mode!r}")
-    path = check_output_path(path, overwrite=overwrite, image=False)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        # os.open (unlike tempfile.mkstemp) gives the file the usual umask-based permissions.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    except OSError as error:
-        raise OutputWriteError.of(path, error) from error
-    try:
-        text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
-        with os.fdopen(fd, mode, **text) as file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except OutputWriteError:
-        tmp.unlink(missing_ok=True)
-        raise
-    except OSError as error:  # no space, file too large, I/O error, ...: the old file stays as it was
-        tmp.unlink(missing_ok=True)
-        raise OutputWriteError.of(path, error) from error
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """`files.check_output_path`, with `image` requiring an image extension (.png, .jpg, .jpeg, .webp, .bmp,
+    .tif, .tiff)."""
+    return files.check_output_path(path, overwrite=overwrite, suffixes=_FORMATS if image else None)
 
 
 def save_image(image: np.ndarray, path: str | os.PathLike, *,
@@ -251,7 +158,7 @@ def save_image(image: np.ndarray, path: str | os.PathLike, *,
     pixels = to_uint8(image)
     path = check_output_path(path, overwrite=overwrite)
     fmt, options = _FORMATS[path.suffix.lower()]
-    with atomic_write(path, overwrite=overwrite) as file:
+    with files.atomic_write(path, overwrite=overwrite) as file:
         Image.fromarray(pixels).save(file, format=fmt, **options)
     return path
 
@@ -300,7 +207,7 @@ def image_shape(source: str | os.PathLike | np.ndarray | Image.Image) -> tuple[i
 
 
 def _check_max_dim(max_dim) -> None:
-    if max_dim is not None and (isinstance(max_dim, bool) or not isinstance(max_dim, int) or max_dim < 1):
+    if max_dim is not None and not (checks.is_int(max_dim) and max_dim >= 1):
         raise ValueError(f"max_dim must be a positive integer or None. Received: max_dim={max_dim!r}")
 
 

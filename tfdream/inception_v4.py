@@ -3,7 +3,7 @@ built natively from Keras layers with readable layer names.
 
 The paper's block structure: stem, 4x Inception-A, Reduction-A, 7x Inception-B, Reduction-B, 3x Inception-C.
 Every convolution is a unit of `NAME_conv` (Conv2D without bias), `NAME_bn` (BatchNormalization) and `NAME`
-(ReLU), so `tfdream.precision` folds the batch norms. The block outputs are the concatenations
+(ReLU), so `tfdream.inference` folds the batch norms. The block outputs are the concatenations
 
     stem_mixed1, stem_mixed2, stem_mixed3                         (35x35x384 at 299x299 input)
     inception_a1 ... inception_a4                                  (35x35x384)

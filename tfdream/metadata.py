@@ -25,7 +25,7 @@ import os
 import pathlib
 from collections.abc import Mapping
 
-from tfdream import images
+from tfdream import checks, files
 
 _LOG = logging.getLogger(__name__)
 
@@ -47,7 +47,8 @@ class ModelMetadata:
         image_size: (height, width) the model was trained at.
         class_names: Output class names, in output order.
         default_layers: Layers dreamed when the user names none.
-        layer_presets: Preset name -> layer names, e.g. "block4" -> ("block4_conv3",).
+        layer_presets: The model's layer sets: name -> layer names, e.g. "block4" -> ("block4_conv3",) (the
+            file's key keeps its first name; `layer_sets` reads it under the library's word).
         split: How the training and test data were split, in words.
         metrics: Final metrics, e.g. {"test_accuracy": 0.5}.
         min_size: Smallest input height/width the network accepts (octaves and tiles below it are refused).
@@ -69,9 +70,9 @@ class ModelMetadata:
             if not isinstance(value, str) or not value:
                 raise ValueError(f"{name} must be a non-empty string. Received: {name}={value!r}")
         size = tuple(self.image_size)
-        if len(size) != 2 or not all(isinstance(s, int) and s > 0 for s in size):
+        if len(size) != 2 or not all(checks.is_int(s) and s > 0 for s in size):
             raise ValueError(f"image_size must be two positive ints. Received: image_size={self.image_size!r}")
-        if not isinstance(self.min_size, int) or isinstance(self.min_size, bool) or self.min_size < 1:
+        if not (checks.is_int(self.min_size) and self.min_size >= 1):
             raise ValueError(f"min_size must be an int >= 1. Received: min_size={self.min_size!r}")
         # Normalize containers so that a loaded instance equals the one that was saved.
         object.__setattr__(self, "image_size", size)
@@ -81,29 +82,41 @@ class ModelMetadata:
         object.__setattr__(self, "layer_presets", presets)
         object.__setattr__(self, "metrics", {str(k): float(v) for k, v in self.metrics.items()})
 
-    def to_json(self) -> str:
-        """Returns the metadata as a JSON document (lists for tuples)."""
-        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        return json.dumps(fields, indent=2) + "\n"
+    @property
+    def layer_sets(self) -> Mapping[str, tuple[str, ...]]:
+        """The model's named layer sets (stored as `layer_presets`)."""
+        return self.layer_presets
+
+    def get_config(self) -> dict:
+        """JSON-ready fields (lists for tuples); `from_config` rebuilds the metadata."""
+        return json.loads(json.dumps({f.name: getattr(self, f.name) for f in dataclasses.fields(self)}))
 
     @classmethod
-    def from_json(cls, text: str) -> ModelMetadata:
-        """Parses `to_json` output. Unknown keys are ignored with a warning (files from newer versions).
+    def from_config(cls, config: Mapping) -> ModelMetadata:
+        """Inverse of `get_config`. Unknown keys are ignored with a warning (files from newer versions).
 
         Raises:
-            ValueError: the text is not a JSON object with valid required fields.
+            ValueError: `config` is not a mapping with valid required fields.
         """
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise ValueError(f"metadata must be a JSON object. Received: {type(data).__name__}")
-        missing = [key for key in _REQUIRED if key not in data]
+        if not isinstance(config, Mapping):
+            raise ValueError(f"metadata must be a JSON object. Received: {type(config).__name__}")
+        missing = [key for key in _REQUIRED if key not in config]
         if missing:
             raise ValueError(f"metadata lacks required keys {missing}")
         known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(config) - known)
         if unknown:
             _LOG.warning("Ignoring unknown model metadata keys: %s", ", ".join(unknown))
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{k: v for k, v in config.items() if k in known})
+
+    def to_json(self) -> str:
+        """Returns `get_config()` as a JSON document."""
+        return json.dumps(self.get_config(), indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelMetadata:
+        """Parses `to_json` output (see `from_config`)."""
+        return cls.from_config(json.loads(text))
 
     def save(self, model_path: str | os.PathLike) -> pathlib.Path:
         """Writes the metadata atomically next to `model_path`, replacing any previous sidecar.
@@ -115,9 +128,7 @@ class ModelMetadata:
             The written path, `metadata_path(model_path)`.
         """
         path = metadata_path(model_path)
-        with images.atomic_write(path, overwrite=True, mode="w") as file:
-            file.write(self.to_json())
-        return path
+        return files.write_text(path, self.to_json(), overwrite=True)
 
     @classmethod
     def load(cls, model_path: str | os.PathLike) -> ModelMetadata | None:

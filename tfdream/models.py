@@ -167,7 +167,7 @@ class LoadedModel:
         model: The Keras model, taking float32 (batch, H, W, 3) in its input space.
         preprocessing: The model's input space.
         default_layers: Layers dreamed when none are named.
-        layer_presets: Named layer lists (from a saved model's metadata).
+        layer_sets: Named layer lists (from a saved model's metadata).
         min_size: Smallest height/width the network accepts.
         name: A label for sidecars and plots.
     """
@@ -175,7 +175,7 @@ class LoadedModel:
     model: keras.Model
     preprocessing: Preprocessing
     default_layers: tuple[str, ...]
-    layer_presets: Mapping[str, tuple[str, ...]]
+    layer_sets: Mapping[str, tuple[str, ...]]
     min_size: int
     name: str
 
@@ -244,7 +244,7 @@ def _load_saved_model(path: pathlib.Path, preprocessing, min_size) -> LoadedMode
         network,
         chosen,
         tuple(meta.default_layers) if meta else (),
-        {k: tuple(v) for k, v in meta.layer_presets.items()} if meta else {},
+        dict(meta.layer_sets) if meta else {},
         min_size or (meta.min_size if meta else 1),
         path.stem,
     )
@@ -341,7 +341,7 @@ def list_layers(model: str | os.PathLike | keras.Model | LoadedModel) -> list[La
 
 
 def resolve_layers(loaded: LoadedModel, layers: str | Sequence[str] | None) -> tuple[str, ...]:
-    """Turns a layer name, a preset name, a list of names, or None (the defaults) into layer names."""
+    """Turns a layer name, a layer-set name, a list of names, or None (the defaults) into layer names."""
     if layers is None:
         if not loaded.default_layers:
             raise ValueError(
@@ -349,7 +349,7 @@ def resolve_layers(loaded: LoadedModel, layers: str | Sequence[str] | None) -> t
             )
         return loaded.default_layers
     if isinstance(layers, str):
-        layers = loaded.layer_presets.get(layers, (layers,))
+        layers = loaded.layer_sets.get(layers, (layers,))
     names = tuple(layers)
     if not names:
         raise ValueError(f"layers must name at least one layer. Received: layers={layers!r}")
@@ -365,9 +365,9 @@ def check_layer(loaded: LoadedModel, name: str) -> None:
         return
     close = difflib.get_close_matches(name, available, n=5, cutoff=0.5)
     hint = f" Close matches: {', '.join(close)}." if close else ""
-    presets = f" Presets: {', '.join(sorted(loaded.layer_presets))}." if loaded.layer_presets else ""
+    layer_sets = f" Layer sets: {', '.join(sorted(loaded.layer_sets))}." if loaded.layer_sets else ""
     raise ValueError(
-        f"unknown layer {name!r} for model {loaded.name!r}.{hint}{presets} "
+        f"unknown layer {name!r} for model {loaded.name!r}.{hint}{layer_sets} "
         f"List all with tfdream.list_layers({loaded.name!r}) or `tfdream layers {loaded.name}`."
     )
 

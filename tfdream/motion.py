@@ -35,7 +35,7 @@ import numpy as np
 
 from tfdream import config as config_lib
 from tfdream import history as history_lib
-from tfdream import images, sidecar, video
+from tfdream import files, images, sidecar, video
 
 if TYPE_CHECKING:
     from tfdream import dreamer as dreamer_lib
@@ -265,8 +265,8 @@ class WorkFolder:
         if not self.frames:
             return
         labels = self.history(0).labels
-        with images.atomic_write(self.path / "history.csv", overwrite=True, mode="w") as table, \
-                images.atomic_write(self.path / "history.json", overwrite=True, mode="w") as document:
+        with files.atomic_write(self.path / "history.csv", overwrite=True, mode="w") as table, \
+                files.atomic_write(self.path / "history.json", overwrite=True, mode="w") as document:
             writer = csv.DictWriter(table, fieldnames=["frame", *history_lib.FIXED_COLUMNS, *labels, "skipped"],
                                     lineterminator="\n")
             writer.writeheader()
@@ -292,7 +292,7 @@ class WorkFolder:
 
     def _write_manifest(self) -> None:
         data = {"settings": self.settings, "seed": self.seed, "frames": self.frames}
-        with images.atomic_write(self.path / MANIFEST, overwrite=True, mode="w") as file:
+        with files.atomic_write(self.path / MANIFEST, overwrite=True, mode="w") as file:
             json.dump(data, file, separators=(",", ":"))
 
 
@@ -370,7 +370,7 @@ def dream_video(
         every: Dream every `every`-th source frame (the output's rate is divided by it, so it keeps time).
         max_dim: Shrink frames so the longer side is at most this.
         work_dir: Folder of the dreamed frames and manifest; default: `dst` with the suffix `.frames`.
-        callbacks: `history.Callback`s given to every frame's dream (e.g. `callbacks.StopOnInterrupt`).
+        callbacks: `callbacks.Callback`s given to every frame's dream (e.g. `callbacks.StopOnInterrupt`).
         progress: A `FrameProgress`, or None for none.
         overwrite: Replace an existing `dst`.
 
@@ -491,7 +491,7 @@ def dream_zoom(
         later_octaves: Octaves of the frames after the first (None: `config.octaves`).
         max_dim: Shrink a loaded image so its longer side is at most this.
         work_dir: Folder of the dreamed frames and manifest; default: `dst` with the suffix `.frames`.
-        callbacks: `history.Callback`s given to every frame's dream.
+        callbacks: `callbacks.Callback`s given to every frame's dream.
         progress: A `FrameProgress`, or None for none.
         overwrite: Replace an existing `dst`.
 

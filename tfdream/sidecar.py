@@ -15,14 +15,15 @@
 }
 ```
 
-The input is a file (`path`, `sha256`), one of the bundled samples (`sample`, `sha256`), or seeded noise
-(`noise_size`: [height, width]). `rerun` rebuilds the dreamer with `Dreamer.from_config` and dreams again
+The input is a `sources.Source`'s record: a file (`path`, `sha256`), one of the bundled samples (`sample`,
+`sha256`), or seeded noise (`noise_size`: [height, width]). Every part is a `get_config()` that the matching
+`from_config` reads back (`Sidecar`). `rerun` rebuilds the dreamer with `Dreamer.from_config` and dreams again
 with the same config and seed; on the same machine and versions the image is bit-identical.
 """
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import os
 import pathlib
@@ -35,9 +36,10 @@ import numpy as np
 import tensorflow as tf
 
 import tfdream
+from tfdream import callbacks as callbacks_lib
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
-from tfdream import checkpoints, history, images, samples
+from tfdream import checkpoints, files, sources
 
 
 def sidecar_path(image_path: str | os.PathLike) -> pathlib.Path:
@@ -48,67 +50,94 @@ def sidecar_path(image_path: str | os.PathLike) -> pathlib.Path:
 def describe_input(
     image: str | os.PathLike | None, *, size: Sequence[int] | None = None, max_dim: int | None = None
 ) -> dict[str, Any]:
-    """The sidecar's record of a dream's input.
+    """The sidecar's record of a dream's input: `sources.as_source(image, size=size, max_dim=max_dim).get_config()`.
 
-    Args:
-        image: The input file, or None for noise.
-        size: (height, width) of the noise, with `image=None`.
-        max_dim: The `max_dim` the file was loaded with.
-
-    Returns:
-        `{"path"|"sample", "sha256", "max_dim"}` for a file, `{"noise_size": [h, w]}` for noise.
+    Raises:
+        ValueError: `image` is None without a `size`.
+        images.ImageError: the file does not exist.
     """
-    if image is None:
-        if size is None:
-            raise ValueError("size is required when image is None (a dream from noise). Received: size=None")
-        return {"noise_size": [int(side) for side in size]}
-    path = pathlib.Path(image).resolve()
-    if not path.is_file():
-        raise images.ImageError(f"Cannot load image '{path}': no such file.")
-    bundled = {samples.path(name).resolve(): name for name in samples.NAMES}
-    where = {"sample": bundled[path]} if path in bundled else {"path": str(path)}
-    return {**where, "sha256": _sha256(path), "max_dim": max_dim}
+    if image is None and size is None:
+        raise ValueError("size is required when image is None (a dream from noise). Received: size=None")
+    return sources.as_source(image, size=size, max_dim=None if image is None else max_dim).get_config()
 
 
-def _sha256(path: pathlib.Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+@dataclasses.dataclass(frozen=True)
+class Sidecar:
+    """A sidecar document: what made an image, enough to make it again.
 
+    Attributes:
+        image: The image's file name.
+        source: The input.
+        config: The dream's options, the seed drawn included.
+        dreamer: `Dreamer.get_config()` of the dreamer.
+        steps_completed: Steps dreamed in all octaves.
+        interrupted: True when the dream was stopped early (a rerun stops after `steps_completed`).
+        versions: Versions of tfdream, TensorFlow, Keras, Python and NumPy that made it.
+        checkpoint: File name of the checkpoint beside the image that an interrupted dream goes on from
+            (`resume`), or None.
+    """
 
-def build(
-    result: dreamer_lib.DreamResult,
-    image_path: str | os.PathLike,
-    source: Mapping[str, Any],
-    checkpoint: str | os.PathLike | None = None,
-) -> dict:
-    """The sidecar document of `result`, saved as `image_path`, dreamed from `source` (`describe_input`), with
-    the checkpoint an interrupted dream goes on from (`tfdream resume`)."""
-    return {
-        "image": pathlib.Path(image_path).name,
-        "input": dict(source),
-        "seed": result.seed,
-        "config": result.config.to_dict(),
-        "dreamer": result.dreamer,
-        "steps_completed": len(result.history),
-        "interrupted": result.interrupted,
-        **({"checkpoint": pathlib.Path(checkpoint).name} if checkpoint is not None else {}),
-        "versions": {
+    image: str
+    source: sources.Source
+    config: config_lib.DreamConfig
+    dreamer: Mapping[str, Any]
+    steps_completed: int
+    interrupted: bool = False
+    versions: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    checkpoint: str | None = None
+
+    @classmethod
+    def of(cls, result: dreamer_lib.DreamResult, image_path: str | os.PathLike, source: sources.Source,
+           checkpoint: str | os.PathLike | None = None) -> Sidecar:
+        """The sidecar of `result`, saved as `image_path`, dreamed from `source`, with its `checkpoint` file."""
+        versions = {
             "tfdream": tfdream.__version__,
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
             "python": platform.python_version(),
             "numpy": np.__version__,
-        },
-    }
+        }
+        return cls(pathlib.Path(image_path).name, source, result.config, result.dreamer, len(result.history),
+                   result.interrupted, versions, None if checkpoint is None else pathlib.Path(checkpoint).name)
+
+    def get_config(self) -> dict[str, Any]:
+        """The JSON document (the format at the top of this module); `from_config` reads it back."""
+        return {
+            "image": self.image,
+            "input": self.source.get_config(),
+            "seed": self.config.seed,
+            "config": self.config.get_config(),
+            "dreamer": dict(self.dreamer),
+            "steps_completed": self.steps_completed,
+            "interrupted": self.interrupted,
+            **({"checkpoint": self.checkpoint} if self.checkpoint is not None else {}),
+            "versions": dict(self.versions),
+        }
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Sidecar:
+        """Inverse of `get_config`; the source then refuses an input file whose sha256 changed."""
+        return cls(config.get("image", ""), sources.Source.from_config(config["input"]),
+                   config_lib.DreamConfig.from_config(config["config"]), config["dreamer"],
+                   config["steps_completed"], bool(config.get("interrupted", False)), config.get("versions", {}),
+                   config.get("checkpoint"))
+
+
+def _as_source(source: sources.Source | Mapping[str, Any]) -> sources.Source:
+    return source if isinstance(source, sources.Source) else sources.Source.from_config(source)
+
+
+def build(result: dreamer_lib.DreamResult, image_path: str | os.PathLike,
+          source: sources.Source | Mapping[str, Any], checkpoint: str | os.PathLike | None = None) -> dict:
+    """The sidecar document of `result`, saved as `image_path`, dreamed from `source` (a `Source` or its record),
+    naming the `checkpoint` an interrupted dream goes on from."""
+    return Sidecar.of(result, image_path, _as_source(source), checkpoint).get_config()
 
 
 def write(
     result: dreamer_lib.DreamResult,
     image_path: str | os.PathLike,
-    source: Mapping[str, Any],
+    source: sources.Source | Mapping[str, Any],
     *,
     overwrite: bool = False,
     checkpoint: str | os.PathLike | None = None,
@@ -116,8 +145,8 @@ def write(
     """Writes the sidecar of the image saved at `image_path` atomically (naming the `checkpoint` beside it that
     an interrupted dream goes on from); returns its path."""
     path = sidecar_path(image_path)
-    with images.atomic_write(path, overwrite=overwrite, mode="w") as file:
-        file.write(json.dumps(build(result, image_path, source, checkpoint), indent=2) + "\n")
+    files.write_text(path, json.dumps(build(result, image_path, source, checkpoint), indent=2) + "\n",
+                     overwrite=overwrite)
     return path
 
 
@@ -136,19 +165,7 @@ def read(path: str | os.PathLike) -> dict[str, Any]:
     return data
 
 
-def input_image(source: Mapping[str, Any]) -> pathlib.Path | None:
-    """The file a sidecar's input record names (None for noise), checked against its sha256."""
-    if "noise_size" in source:
-        return None
-    path = samples.path(source["sample"]) if "sample" in source else pathlib.Path(source["path"])
-    if not path.is_file():
-        raise images.ImageError(f"Cannot load image '{path}': no such file (the sidecar's input).")
-    if _sha256(path) != source["sha256"]:
-        raise ValueError(f"input {str(path)!r} has changed since the dream: its sha256 differs from the sidecar's")
-    return path
-
-
-class _StopAfter(history.Callback):
+class _StopAfter(callbacks_lib.Callback):
     """Stops a dream after `steps` steps in all, to replay an interrupted one."""
 
     def __init__(self, steps: int):
@@ -164,7 +181,7 @@ class _StopAfter(history.Callback):
 def rerun(
     path: str | os.PathLike,
     *,
-    callbacks: Sequence[history.Callback] = (),
+    callbacks: Sequence[callbacks_lib.Callback] = (),
     strategy: tf.distribute.Strategy | None = None,
 ) -> dreamer_lib.DreamResult:
     """Dreams again what the sidecar at `path` records (an interrupted dream stops at the same step).
@@ -176,19 +193,14 @@ def rerun(
 
     Returns:
         The new `DreamResult`.
+
+    Raises:
+        ValueError: the file is not a sidecar, or the input file's content changed since the dream.
     """
-    data = read(path)
-    source = data["input"]
-    image = input_image(source)
-    dreamer = dreamer_lib.Dreamer.from_config(data["dreamer"], strategy=strategy)
-    replay = [_StopAfter(data["steps_completed"])] if data.get("interrupted") else []
-    return dreamer.dream(
-        image,
-        size=None if image is not None else tuple(source["noise_size"]),
-        config=config_lib.DreamConfig(**data["config"]),
-        max_dim=source.get("max_dim"),
-        callbacks=[*replay, *callbacks],
-    )
+    record = Sidecar.from_config(read(path))
+    dreamer = dreamer_lib.Dreamer.from_config(record.dreamer, strategy=strategy)
+    replay = [_StopAfter(record.steps_completed)] if record.interrupted else []
+    return dreamer.dream(record.source, config=record.config, callbacks=[*replay, *callbacks])
 
 
 def find_checkpoint(path: str | os.PathLike) -> pathlib.Path:
@@ -206,7 +218,7 @@ def find_checkpoint(path: str | os.PathLike) -> pathlib.Path:
 def resume(
     path: str | os.PathLike | checkpoints.Checkpoint,
     *,
-    callbacks: Sequence[history.Callback] = (),
+    callbacks: Sequence[callbacks_lib.Callback] = (),
     strategy: tf.distribute.Strategy | None = None,
     checkpoint_every: float | None = 600.0,
 ) -> tuple[dreamer_lib.DreamResult, checkpoints.Checkpointer]:
@@ -224,17 +236,9 @@ def resume(
         where the dream's image belongs and whose file is to be removed once the result is saved.
     """
     saved = path if isinstance(path, checkpoints.Checkpoint) else checkpoints.load(find_checkpoint(path))
-    image = input_image(saved.source)
     checkpointer = checkpoints.Checkpointer(saved.path, source=saved.source, image_path=saved.image_path,
                                             every=checkpoint_every)
     dreamer = dreamer_lib.Dreamer.from_config(saved.dreamer, strategy=strategy)
-    result = dreamer.dream(
-        image,
-        size=None if image is not None else tuple(saved.source["noise_size"]),
-        config=config_lib.DreamConfig(**saved.config),
-        max_dim=saved.source.get("max_dim"),
-        callbacks=callbacks,
-        checkpoint=checkpointer,
-        resume_from=saved.state,
-    )
+    result = dreamer.dream(sources.Source.from_config(saved.source), config=config_lib.DreamConfig.from_config(
+        saved.config), callbacks=callbacks, checkpoint=checkpointer, resume_from=saved.state)
     return result, checkpointer

@@ -7,7 +7,6 @@ import numpy as np
 import tensorflow as tf
 
 from tfdream import distribute, objectives, smoothing, tiling
-from tfdream import precision as precision_lib
 
 TILE_SIGNATURE = (
     tf.TensorSpec([None, None, None, 3], tf.float32, name="tiles"),
@@ -20,16 +19,15 @@ def make_gradient_fn(
     objective: objectives.Objective,
     *,
     jit_compile: bool = False,
-    precision: str = "float32",
     strategy: tf.distribute.Strategy | None = None,
 ) -> tf.types.experimental.GenericFunction:
     """Compiles `(tiles, sigma) -> (gradients, {label: value})` once for every tile size and batch.
 
     Args:
-        extractor: Model from (n, h, w, 3) in model space to `{layer: activation}`.
+        extractor: Model from (n, h, w, 3) in model space to `{layer: activation}`, run as it is (the
+            `Dreamer` passes its `inference.build` network; with a `strategy`, built in its scope).
         objective: What to maximize.
         jit_compile: Compile with XLA.
-        precision: One of `precision.PRECISIONS`; the network is rebuilt to compute in it, batch norms folded.
         strategy: Spread each batch of tiles over this strategy's replicas (see `tfdream.distribute`).
 
     Returns:
@@ -37,15 +35,13 @@ def make_gradient_fn(
         scalar, 0 for none). It returns each tile's gradient of its own objective (float32, same shape as
         `tiles`; tiles never see each other) and every term's value per tile (float32 (n,)).
     """
-    model = precision_lib.rebuild(extractor, precision, strategy)
-
     def tile_gradients(tiles, sigma):
         # The objective is a mean, so its gradient per pixel shrinks with the tile's area: scaling the loss by
         # the area keeps 16-bit backpropagation in range (float16 underflows otherwise); it is divided back out.
         area = tf.cast(tf.shape(tiles)[1] * tf.shape(tiles)[2], tf.float32)
         with tf.GradientTape() as tape:
             tape.watch(tiles)
-            total, per_term = objective(model(tiles, training=False))
+            total, per_term = objective(extractor(tiles, training=False))
             scaled = tf.reduce_sum(total) * area
         gradients = tape.gradient(scaled, tiles) / area
         return smoothing.smooth(gradients, sigma), per_term

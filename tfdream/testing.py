@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfdream import googlenet, images
+from tfdream import files, googlenet
 
 TINY_LAYERS = ("conv1", "conv2", "conv3")
 
@@ -138,6 +138,6 @@ def inception5h_graph_def(
 def write_inception5h_graph(path: str | os.PathLike, **kwargs) -> str:
     """Writes `inception5h_graph_def(**kwargs)` to `path` (a `.pb` file); returns the path as a string."""
     data = inception5h_graph_def(**kwargs).SerializeToString()
-    with images.atomic_write(path, overwrite=True) as file:
+    with files.atomic_write(path, overwrite=True) as file:
         file.write(data)
     return str(path)

@@ -21,7 +21,7 @@ import av
 import numpy as np
 import PIL.Image
 
-from tfdream import images
+from tfdream import files, images
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def check_output(path: str | os.PathLike, *, overwrite: bool = False) -> pathlib
 
     Raises:
         ValueError: the extension is not .mp4 or .gif, or `images.check_output_path` rejects the path.
-        images.OutputExistsError: the file exists and `overwrite` is False.
+        files.OutputExistsError: the file exists and `overwrite` is False.
     """
     if pathlib.Path(path).suffix.lower() not in OUTPUT_FORMATS:
         raise ValueError(f"output must end in {' or '.join(OUTPUT_FORMATS)}. Received: output='{path}'")
@@ -147,7 +147,7 @@ def write_video(path: str | os.PathLike, frames: Iterable[np.ndarray], fps: frac
         raise ValueError(f"write_video needs at least one frame. Received: no frames for '{path}'")
     gif = path.suffix.lower() == ".gif"
     with contextlib.ExitStack() as stack:
-        file = stack.enter_context(images.atomic_write(path, overwrite=overwrite))
+        file = stack.enter_context(files.atomic_write(path, overwrite=overwrite))
         container = stack.enter_context(av.open(file, "w", format="gif" if gif else "mp4"))
         height, width = first.shape[:2]
         stream = container.add_stream("gif" if gif else "libx264", rate=fps)

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfdream import images
+from tfdream import files
 from tfdream import metadata as metadata_lib
 from tfdream.training import pipelines
 from tfdream.training import plots
@@ -114,7 +114,7 @@ def evaluate(
     predictions = probabilities.argmax(axis=-1)
     matrix = plots.confusion_matrix(labels, predictions, len(names))
     correct, totals = np.diag(matrix), matrix.sum(axis=1)
-    with images.atomic_write(out / "per_class_accuracy.csv", mode="w", overwrite=True) as file:
+    with files.atomic_write(out / "per_class_accuracy.csv", mode="w", overwrite=True) as file:
         writer = csv.writer(file)
         writer.writerow(["class", "correct", "total", "accuracy"])
         for name, right, total in zip(names, correct, totals):
@@ -126,7 +126,7 @@ def evaluate(
         "mean_per_class_accuracy": float(np.mean(correct[totals > 0] / totals[totals > 0])),
         "num_examples": float(len(labels)),
     }
-    with images.atomic_write(out / "metrics.json", mode="w", overwrite=True) as file:
+    with files.atomic_write(out / "metrics.json", mode="w", overwrite=True) as file:
         file.write(json.dumps(metrics, indent=2) + "\n")
     plots.plot_confusion_matrix(matrix, names, out / "confusion_matrix.png")
 

@@ -35,7 +35,7 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
-from tfdream import images
+from tfdream import files
 
 _LOG = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def _write_history(path: pathlib.Path, rows: list[dict[str, str]]) -> None:
     writer = csv.DictWriter(text, HISTORY_COLUMNS, restval="NA", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    with images.atomic_write(path, mode="w", overwrite=True) as file:
+    with files.atomic_write(path, mode="w", overwrite=True) as file:
         file.write(text.getvalue())
 
 

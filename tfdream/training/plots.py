@@ -10,7 +10,7 @@ import matplotlib
 import numpy as np
 from matplotlib import figure
 
-from tfdream import history
+from tfdream import files
 
 _LEGEND_MAX_CLASSES = 20
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -47,7 +47,7 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], path: 
         f"Confusion matrix (row-normalized{shown}), accuracy {np.trace(matrix) / max(matrix.sum(), 1):.1%}"
     )
     ax.figure.colorbar(image, ax=ax, shrink=0.6)
-    return history.save_figure(ax.figure, path, overwrite=True)
+    return files.save_figure(ax.figure, path, overwrite=True)
 
 
 def plot_curves(epochs: dict[str, np.ndarray], path: str | os.PathLike) -> pathlib.Path:
@@ -67,7 +67,7 @@ def plot_curves(epochs: dict[str, np.ndarray], path: str | os.PathLike) -> pathl
         ax.set_ylabel(metric)
         ax.legend()
         ax.grid(alpha=0.3)
-    return history.save_figure(axes[0].figure, path, overwrite=True)
+    return files.save_figure(axes[0].figure, path, overwrite=True)
 
 
 def class_styles(num_classes: int) -> list[tuple[tuple[float, float, float, float], str]]:
@@ -102,4 +102,4 @@ def plot_embedding(
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
-    return history.save_figure(ax.figure, path, overwrite=True)
+    return files.save_figure(ax.figure, path, overwrite=True)

@@ -24,7 +24,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfdream import images
+from tfdream import files
 from tfdream import metadata as metadata_lib
 from tfdream.training import architectures
 from tfdream.training import loop
@@ -248,7 +248,7 @@ def train(
     model_path, backup_dir, history_csv = out / "model.keras", out / "backup", out / "history.csv"
     if chief:
         out.mkdir(parents=True, exist_ok=True)
-        with images.atomic_write(out / "train_config.json", mode="w", overwrite=True) as file:
+        with files.atomic_write(out / "train_config.json", mode="w", overwrite=True) as file:
             file.write(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
     keras.utils.set_random_seed(config.seed)
 

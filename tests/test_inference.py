@@ -5,14 +5,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfdream import Dreamer, precision, steps, testing
+from tfdream import Dreamer, inference, steps, testing
 
 
 @pytest.fixture(scope="module")
 def reference(extractor, objective):
     """Tiles big enough that a mean objective's gradient underflows float16 without loss scaling."""
     tiles = tf.constant(np.random.default_rng(0).uniform(-1, 1, (2, 256, 256, 3)), tf.float32)
-    return tiles, steps.make_gradient_fn(extractor, objective, precision="float32")(tiles, tf.constant(0.0))
+    return tiles, steps.make_gradient_fn(extractor, objective)(tiles, tf.constant(0.0))
 
 
 @pytest.mark.parametrize("cpuinfo, expected", [
@@ -23,21 +23,21 @@ def reference(extractor, objective):
     ("", False),
 ])
 def test_bfloat16_cpu_flags(cpuinfo, expected):
-    assert precision.cpu_has_bfloat16(cpuinfo) is expected
+    assert inference.cpu_has_bfloat16(cpuinfo) is expected
 
 
 def test_resolve():
-    assert precision.resolve("float32") == "float32"
-    assert precision.resolve("mixed_float16") == "mixed_float16"
-    auto = precision.resolve("auto")
-    assert auto == ("mixed_bfloat16" if precision.cpu_has_bfloat16() and not tf.config.list_physical_devices("GPU")
+    assert inference.resolve("float32") == "float32"
+    assert inference.resolve("mixed_float16") == "mixed_float16"
+    auto = inference.resolve("auto")
+    assert auto == ("mixed_bfloat16" if inference.cpu_has_bfloat16() and not tf.config.list_physical_devices("GPU")
                     else "float32")
     with pytest.raises(ValueError, match=r"precision must be one of .*Received: precision='half'"):
-        precision.resolve("half")
+        inference.resolve("half")
 
 
 def test_float32_without_batch_norms_keeps_the_model_as_built(extractor):
-    assert precision.rebuild(extractor, "float32") is extractor
+    assert inference.build(extractor, "float32") is extractor
 
 
 def _batch_norm_model():
@@ -69,16 +69,16 @@ def _batch_norm_model():
 
 def test_batch_norms_fold_only_into_a_linear_conv_they_alone_read():
     model = _batch_norm_model()
-    assert precision.foldable_batch_norms(model) == {"a_bn": "a", "b_bn": "b"}
-    assert precision.foldable_batch_norms(keras.Sequential([keras.layers.Conv2D(2, 1)])) == {}
+    assert inference.foldable_batch_norms(model) == {"a_bn": "a", "b_bn": "b"}
+    assert inference.foldable_batch_norms(keras.Sequential([keras.layers.Conv2D(2, 1)])) == {}
 
 
 def test_folded_model_computes_the_same_function():
     model = _batch_norm_model()
     model = keras.Model(model.inputs, {"e": model.get_layer("e_bn").output, "d": model.get_layer("d_bn").output})
-    assert precision.foldable_batch_norms(model) == {"a_bn": "a", "b_bn": "b", "e_bn": "out"}
-    folded = precision.rebuild(model, "float32")
-    assert isinstance(folded.get_layer("a_bn"), precision.FoldedAway) and folded.get_layer("a").use_bias
+    assert inference.foldable_batch_norms(model) == {"a_bn": "a", "b_bn": "b", "e_bn": "out"}
+    folded = inference.build(model, "float32")
+    assert isinstance(folded.get_layer("a_bn"), inference.FoldedAway) and folded.get_layer("a").use_bias
     assert isinstance(folded.get_layer("c_bn"), keras.layers.BatchNormalization)
     x = tf.constant(np.random.default_rng(1).normal(size=(2, 12, 10, 3)), tf.float32)
     expected, actual = model(x, training=False), folded(x, training=False)
@@ -89,7 +89,7 @@ def test_folded_model_computes_the_same_function():
 
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
 def test_rebuilt_model_computes_in_16_bits_keeps_float32_weights_and_no_global_state(extractor, policy):
-    clone = precision.rebuild(extractor, policy)
+    clone = inference.build(extractor, policy)
     assert keras.config.dtype_policy().name == "float32"
     assert all(layer.dtype_policy.name == "float32" for layer in extractor.layers)
     convs = [layer for layer in clone.layers if not isinstance(layer, keras.layers.InputLayer)]
@@ -105,7 +105,7 @@ def test_nested_models_are_rebuilt_too():
     inner = keras.Sequential([keras.layers.Conv2D(4, 3, padding="same", name="inner_conv")], name="block")
     inputs = keras.Input((None, None, 3))
     outer = keras.Model(inputs, keras.layers.Conv2D(2, 1, name="head")(inner(inputs)))
-    clone = precision.rebuild(outer, "mixed_bfloat16")
+    clone = inference.build(outer, "mixed_bfloat16")
     assert clone.get_layer("block").get_layer("inner_conv").dtype_policy.name == "mixed_bfloat16"
     assert clone(tf.zeros([1, 8, 8, 3])).dtype == "bfloat16"
 
@@ -114,7 +114,7 @@ def test_nested_models_are_rebuilt_too():
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_mixed_gradients_match_float32(extractor, objective, reference, policy, tolerance, jit_compile):
     tiles, (expected, expected_values) = reference
-    gradient_fn = steps.make_gradient_fn(extractor, objective, precision=policy, jit_compile=jit_compile)
+    gradient_fn = steps.make_gradient_fn(inference.build(extractor, policy), objective, jit_compile=jit_compile)
     gradients, values = gradient_fn(tiles, tf.constant(0.0))
     assert gradients.dtype == tf.float32 and values["conv2"].dtype == tf.float32
     assert float(tf.norm(gradients - expected) / tf.norm(expected)) < tolerance
@@ -133,7 +133,7 @@ def test_dreamer_records_the_resolved_precision_and_rebuilds_from_config(saved_t
     dreamer = Dreamer(saved_tiny_model, precision="mixed_bfloat16")
     assert dreamer.get_config()["precision"] == "mixed_bfloat16"
     assert Dreamer.from_config(dreamer.get_config()).precision == "mixed_bfloat16"
-    assert Dreamer(saved_tiny_model, precision="auto").precision == precision.resolve("auto")
+    assert Dreamer(saved_tiny_model, precision="auto").precision == inference.resolve("auto")
     options = dict(steps=3, octaves=(0,), tile_size=32, overlap=4, seed=0)
     mixed = dreamer.dream(tiny_image, **options).image.astype(float)
     exact = Dreamer(saved_tiny_model, precision="float32").dream(tiny_image, **options).image
@@ -149,7 +149,7 @@ def test_lambda_layers_are_shared_not_rebuilt(policy):
     norm = keras.layers.BatchNormalization(name="norm")(conv)
     doubled = keras.layers.Lambda(lambda x: 2.0 * x, name="double")(norm)
     model = keras.Model(inputs, doubled)
-    rebuilt = precision.rebuild(model, policy)
+    rebuilt = inference.build(model, policy)
     assert rebuilt.get_layer("double") is model.get_layer("double")
     x = tf.ones([1, 8, 8, 3])
     np.testing.assert_allclose(tf.cast(rebuilt(x), tf.float32), model(x), rtol=2e-2, atol=1e-2)
@@ -160,6 +160,6 @@ def test_float32_keeps_each_layers_own_policy_when_folding():
     x = keras.layers.Conv2D(4, 3, name="conv")(inputs)
     x = keras.layers.BatchNormalization(name="norm")(x)
     x = keras.layers.Conv2D(2, 1, dtype="mixed_bfloat16", name="half")(x)
-    rebuilt = precision.rebuild(keras.Model(inputs, x), "float32")
+    rebuilt = inference.build(keras.Model(inputs, x), "float32")
     assert rebuilt.get_layer("conv").dtype_policy.name == "float32"
     assert rebuilt.get_layer("half").dtype_policy.name == "mixed_bfloat16"

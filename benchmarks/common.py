@@ -1,0 +1,19 @@
+"""Flags and inputs the dream benchmarks share: the model, its layers, and a bundled photo resized to a square."""
+
+from __future__ import annotations
+
+import numpy as np
+from absl import flags
+
+from tfdream import images, octaves, samples
+
+MODEL = flags.DEFINE_string("model", "inception_v3", "Named model.")
+WEIGHTS = flags.DEFINE_string("weights", None, "Weights: None (random), 'imagenet', 'hed' (vgg16), or a file.")
+LAYERS = flags.DEFINE_list("layers", ["mixed3", "mixed5"], "Layers to dream.")
+SAMPLE = flags.DEFINE_enum("sample", "astronaut", list(samples.NAMES), "Bundled photo to dream on.")
+TILE_SIZE = flags.DEFINE_integer("tile_size", 512, "Tile size.")
+
+
+def square_photo(side: int) -> np.ndarray:
+    """The `--sample` photo resized to `side` x `side`: uint8 RGB (side, side, 3)."""
+    return images.to_uint8(octaves.resize(images.load_image(samples.path(SAMPLE.value)), (side, side)))
