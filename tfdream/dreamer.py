@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from tfdream import config as config_lib
 from tfdream import history as history_lib
+from tfdream import noise as noise_lib
 from tfdream import precision as precision_lib
 from tfdream import images, models, objectives, octaves, smoothing, steps, tiling
 
@@ -183,7 +184,7 @@ class Dreamer:
                 f"Received: tile_size={config.tile_size}"
             )
         rng = np.random.default_rng(config.seed)
-        rgb = self._input(image, size, rng, max_dim)
+        rgb = self._input(image, size, rng, max_dim, config.noise)
         preprocessing = self.loaded.preprocessing
         original = _in_bands(lambda rows: preprocessing.preprocess(rows).numpy(), rgb, np.float32)
         del rgb
@@ -198,11 +199,11 @@ class Dreamer:
             callback.on_end(result)
         return result
 
-    def _input(self, image: ImageSource, size, rng: np.random.Generator, max_dim) -> np.ndarray:
+    def _input(self, image: ImageSource, size, rng: np.random.Generator, max_dim, noise: str) -> np.ndarray:
         if image is None:
             if size is None or len(size) != 2 or not all(isinstance(s, int) and s >= 1 for s in size):
                 raise ValueError(f"size must be (height, width) of positive ints when image is None. Received: size={size!r}")
-            return np.clip(rng.normal(127.5, 20.0, (*size, 3)), 0, 255).astype(np.float32)
+            return noise_lib.noise_image(noise, size, rng)
         if size is not None:
             raise ValueError(f"size is only for dreaming from noise (image=None). Received: size={size!r}")
         return images.load_image(image, max_dim=max_dim)
@@ -230,6 +231,7 @@ class Dreamer:
         value_range = preprocessing.value_range
         step_size = config.step_size * float(np.mean(value_range[1] - value_range[0])) / 2.0
         weights = {term.label: term.weight for term in self.objective.terms}
+        laplacian_levels = config.laplacian_levels if config.normalization == "laplacian" else 0
         image = octaves.resize(original, shapes[0])
         if config.detail and image is original:
             image = image.copy()  # the original is reinjected after each octave; else it is dreamed in place
@@ -244,7 +246,8 @@ class Dreamer:
                 shift = (int(rng.integers(shape[0])), int(rng.integers(shape[1]))) if config.random_roll else (0, 0)
                 sigma = smoothing.cascade_sigma(step, config.steps, config.smoothing)
                 values, batch_size = tiling.tiled_gradient(
-                    image, steps.bind_sigma(self.gradient_fn, sigma), grid, shift, batch_size, gradient
+                    image, steps.bind_sigma(self.gradient_fn, sigma, laplacian_levels), grid, shift, batch_size,
+                    gradient,
                 )
                 total = sum(weights[label] * value for label, value in values.items())
                 scale = smoothing.gradient_scale(gradient, config.normalization)

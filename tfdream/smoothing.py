@@ -1,4 +1,10 @@
-"""Gradient post-processing: normalization statistics and a cascade of Gaussian blurs.
+"""Gradient post-processing: normalization statistics, Laplacian-pyramid normalization, and a blur cascade.
+
+"std" and "mean" divide the whole gradient by one statistic (`gradient_scale`). "laplacian" splits each
+tile's gradient into frequency bands (a Laplacian pyramid: `levels` band-pass bands and a low-pass residual,
+made with the 5-tap binomial kernel [1, 4, 6, 4, 1] / 16 and mirrored borders), divides every band by its own
+root mean square and adds them back (`laplacian_normalize`): fine and coarse structure get equal weight,
+which gives smooth, colourful dreams in few steps (the TensorFlow DeepDream notebook's "lapnorm").
 
 The cascade blurs the gradient with three Gaussians (sigma x 0.5, 1, 2) and averages them, with a sigma
 that grows over the steps of an octave (`cascade_sigma`), which trades high-frequency noise for smoother,
@@ -10,8 +16,11 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-NORMALIZATIONS = ("std", "mean")
+NORMALIZATIONS = ("std", "mean", "laplacian")
+MAX_LAPLACIAN_LEVELS = 12  # halvings until a 4096-pixel tile is one pixel
+LAPLACIAN_FLOOR = 1e-4  # least band scale, relative to the whole gradient's root mean square
 _CASCADE = (0.5, 1.0, 2.0)
+_BINOMIAL = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
 
 
 def cascade_sigma(step: int, steps: int, strength: float) -> float:
@@ -43,9 +52,83 @@ def smooth(gradients: tf.Tensor, sigma: tf.Tensor) -> tf.Tensor:
     return tf.cond(sigma > 0.0, cascade, lambda: gradients)
 
 
+def _depthwise(images: tf.Tensor, kernel: np.ndarray, stride: int) -> tf.Tensor:
+    """2-D `kernel` (k, k) applied to every channel of float32 (n, h, w, c), VALID, with `stride`."""
+    channels = tf.shape(images)[3]
+    filters = tf.tile(tf.constant(kernel[:, :, None, None], tf.float32), [1, 1, channels, 1])
+    return tf.nn.depthwise_conv2d(images, filters, [1, stride, stride, 1], "VALID")
+
+
+def _pyramid_down(images: tf.Tensor) -> tf.Tensor:
+    """Binomial blur and halving: (n, h, w, c) -> (n, ceil(h / 2), ceil(w / 2), c); sides must be >= 3."""
+    padded = tf.pad(images, [[0, 0], [2, 2], [2, 2], [0, 0]], mode="REFLECT")
+    return _depthwise(padded, np.outer(_BINOMIAL, _BINOMIAL), 2)
+
+
+def _pyramid_up(images: tf.Tensor, shape: tf.Tensor) -> tf.Tensor:
+    """Inverse step of `_pyramid_down`: zeros interleaved, then the binomial blur x 4, cropped to `shape` (h, w).
+
+    Mirroring keeps the parity of the interleaved zeros, so a constant stays exactly constant up to the
+    borders; `shape` sides must be >= 3.
+    """
+    n, height, width, channels = tf.unstack(tf.shape(images))
+    spread = tf.stack([images, tf.zeros_like(images)], axis=3)  # interleave columns
+    spread = tf.reshape(spread, [n, height, 2 * width, channels])[:, :, : shape[1]]
+    spread = tf.stack([spread, tf.zeros_like(spread)], axis=2)  # interleave rows
+    spread = tf.reshape(spread, [n, 2 * height, shape[1], channels])[:, : shape[0]]
+    padded = tf.pad(spread, [[0, 0], [2, 2], [2, 2], [0, 0]], mode="REFLECT")
+    return _depthwise(padded, 4.0 * np.outer(_BINOMIAL, _BINOMIAL), 1)
+
+
+def _rms(images: tf.Tensor) -> tf.Tensor:
+    """Root mean square of each image of (n, h, w, c), shape (n, 1, 1, 1)."""
+    return tf.sqrt(tf.reduce_mean(tf.square(images), axis=[1, 2, 3], keepdims=True))
+
+
+def laplacian_normalize(gradients: tf.Tensor, levels: tf.Tensor) -> tf.Tensor:
+    """Every frequency band of each gradient divided by its own root mean square, the bands added back.
+
+    The pyramid of an image has `levels` band-pass bands (the image minus its blurred, halved and
+    re-expanded self, at halving sizes) and the low-pass residual left after them; the bands sum back to
+    the image exactly. Halving stops early at a band under 3 pixels (and after `MAX_LAPLACIAN_LEVELS`).
+    A constant is all residual: it comes out as all ones (its sign); a checkerboard is all finest band.
+    A band weaker than `LAPLACIAN_FLOOR` times the whole gradient's root mean square is divided by that
+    floor instead, so rounding noise in an empty band is not blown up.
+
+    Args:
+        gradients: float32 (n, h, w, c), n independent images (tiles).
+        levels: int32 scalar >= 1, the number of band-pass bands; a tensor, so one trace serves all.
+
+    Returns:
+        float32 (n, h, w, c): every band of every image has unit root mean square (empty bands stay empty).
+    """
+    floor = LAPLACIAN_FLOOR * _rms(gradients)
+    return _normalize_bands(gradients, levels, floor, 0)
+
+
+def _normalize_bands(images: tf.Tensor, levels: tf.Tensor, floor: tf.Tensor, depth: int) -> tf.Tensor:
+    """`laplacian_normalize` of the pyramid level `depth` (a Python int: one nested `tf.cond` per level)."""
+
+    def unit(band):
+        return tf.math.divide_no_nan(band, tf.maximum(_rms(band), floor))
+
+    if depth == MAX_LAPLACIAN_LEVELS:
+        return unit(images)
+    shape = tf.shape(images)[1:3]
+
+    def split_and_normalize():
+        low = _pyramid_down(images)
+        high = images - _pyramid_up(low, shape)
+        return _pyramid_up(_normalize_bands(low, levels, floor, depth + 1), shape) + unit(high)
+
+    splits = tf.logical_and(depth < levels, tf.reduce_min(shape) >= 3)
+    return tf.cond(splits, split_and_normalize, lambda: unit(images))
+
+
 def gradient_scale(gradient: np.ndarray, normalization: str, rows_per_chunk: int = 256) -> float:
     """The statistic the gradient is divided by: its std ("std") or mean absolute value ("mean").
 
+    "laplacian" gradients come normalized per tile (`laplacian_normalize`): their scale is 1.
     Computed in float64 over row chunks, so no temporary the size of the image is made.
     Returns NaN or Inf when the gradient holds a non-finite value.
     """
@@ -56,8 +139,10 @@ def gradient_scale(gradient: np.ndarray, normalization: str, rows_per_chunk: int
         total += chunk.sum()
         if normalization == "std":
             total_sq += np.square(chunk).sum()
-        else:
+        elif normalization == "mean":
             total_abs += np.abs(chunk).sum()
+    if normalization == "laplacian":
+        return 1.0 if np.isfinite(total) else float("nan")
     if normalization == "mean":
         return total_abs / count
     mean = total / count
