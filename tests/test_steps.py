@@ -80,3 +80,24 @@ def test_ascend_clips_to_a_per_channel_range():
     np.testing.assert_allclose(image[1, 1], [0.5, -0.2, 0.05])
     np.testing.assert_allclose(image[0, 0], [0.0, 0.0, 0.0])
     assert np.all(image >= low) and np.all(image <= high)
+
+
+def test_laplacian_levels_are_an_input_traced_once(extractor, objective):
+    gradient_fn = steps.make_gradient_fn(extractor, objective)
+    tiles = _tiles(2, 40, 32)
+    raw, _ = gradient_fn(tiles, tf.constant(0.0))
+    unnormalized, _ = gradient_fn(tiles, tf.constant(0.0), tf.constant(0))
+    np.testing.assert_array_equal(unnormalized, raw)
+    for levels, height in [(1, 40), (4, 24), (12, 33)]:
+        normalized, _ = gradient_fn(_tiles(2, height, 32), tf.constant(0.0), tf.constant(levels))
+        raw, _ = gradient_fn(_tiles(2, height, 32), tf.constant(0.0))
+        expected = smoothing.laplacian_normalize(raw, tf.constant(levels))
+        np.testing.assert_allclose(normalized, expected, rtol=1e-5, atol=1e-6)
+    assert gradient_fn.experimental_get_tracing_count() == 1
+
+
+def test_bound_laplacian_levels_reach_the_step(extractor, objective):
+    gradient_fn = steps.make_gradient_fn(extractor, objective)
+    tiles = _tiles(1, 32, 32).numpy()
+    normalized, _ = steps.bind_sigma(gradient_fn, 0.0, 3)(tiles)
+    assert np.sqrt(np.mean(normalized**2)) > 1.0  # four bands of unit size add up to more than one

@@ -1,9 +1,10 @@
-"""The `tfdream` command, on absl flags: dream, compare, layers, rerun.
+"""The `tfdream` command, on absl flags: dream, compare, layers, rerun, channels.
 
     tfdream dream [INPUT] OUTPUT [--model=inception_v3] [--layers=mixed3,mixed5:2] [--steps=50] ...
     tfdream compare [INPUT] OUTPUT_DIR [--presets=inception_v3_low_vs_high] [--models=..] [--layer_sets=..]
     tfdream layers [MODEL]
     tfdream rerun SIDECAR OUTPUT
+    tfdream channels [INPUT] OUTPUT --layer=block4_conv3 --channels=0-15 [--render=lapnorm] [--size=128,128]
 
 `tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. The scripts in
 `examples/` run the same mains. Flags are defined and read in this module only.
@@ -25,7 +26,7 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from tfdream import callbacks, compare, images, models, objectives, presets, samples, sidecar
+from tfdream import callbacks, compare, images, models, objectives, presets, renders, samples, sidecar
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
 from tfdream import precision as precision_lib
@@ -93,7 +94,8 @@ _WEIGHTS = flags.DEFINE_string("weights", "imagenet", "imagenet, none (random), 
 _LAYERS = flags.DEFINE_string("layers", "", "NAME or NAME:WEIGHT, comma-separated, or a saved model's layer preset; "
                               "empty: the model's default layers (`tfdream layers MODEL` lists them).")
 _LOSS = flags.DEFINE_enum("loss", "mean", objectives.REDUCTIONS, "Per-layer loss: mean activation or mean square.")
-_CHANNELS = flags.DEFINE_multi_string("channels", [], "LAYER:C1,C2,...: dream only these channels of LAYER.")
+_CHANNELS = flags.DEFINE_multi_string("channels", [], "LAYER:C1,C2,...: dream only these channels of LAYER; "
+                                      "channels: the channels of --layer, one dream each, e.g. 0-15,20.")
 _PREPROCESSING = flags.DEFINE_enum("preprocessing", None, list(models.PREPROCESSING), "Default: the model's own.")
 _MIN_SIZE = flags.DEFINE_integer("min_size", None, "Smallest input side of a saved model.", lower_bound=1)
 _JIT_COMPILE = flags.DEFINE_bool("jit_compile", False, "Compile the gradient step with XLA.")
@@ -105,6 +107,9 @@ _PRESETS = flags.DEFINE_list("presets", [], f"(model, layers) runs of the studie
 _MODELS = flags.DEFINE_list("models", [], "compare: models, each run with every layer set (default: --model).")
 _LAYER_SETS = flags.DEFINE_multi_string("layer_sets", [], "compare: a layer set like --layers; repeat per set.")
 _CONFIG = _define_config_flags()
+_RENDER = flags.DEFINE_string("render", None, f"One of the TensorFlow DeepDream notebook's renders "
+                              f"({', '.join(renders.RENDERS)}): its DreamConfig values, under config flags given.")
+_LAYER = flags.DEFINE_string("layer", None, "channels: the layer whose channels are dreamed.")
 _INPUT = flags.DEFINE_string("input", None, f"Image file or bundled sample ({', '.join(samples.NAMES)}); "
                              f"default: {samples.DEFAULT}.")
 _SIZE = flags.DEFINE(_IntsParser(2), "size", None, "HEIGHT,WIDTH: dream from seeded noise instead of an image.",
@@ -121,13 +126,17 @@ _PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar with ETA on
 _TENSORBOARD = flags.DEFINE_string("tensorboard", None, "TensorBoard log folder (compare: a subfolder per run).")
 
 _DREAM_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
-                _STRATEGY, _PRESETS, *_CONFIG.values(), _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS, _TENSORBOARD]
+                _STRATEGY, _PRESETS, *_CONFIG.values(), _RENDER, _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS,
+                _TENSORBOARD]
 _HISTORY_FLAGS = [_HISTORY_CSV, _HISTORY_JSON, _HISTORY_PLOT]
 _COMMAND_FLAGS = {
     "dream": [*_DREAM_FLAGS, _OUTPUT, *_HISTORY_FLAGS],
     "compare": [*_DREAM_FLAGS, _MODELS, _LAYER_SETS, _OUTPUT_DIR],
     "layers": [_MODEL],
     "rerun": [_SIDECAR, _OUTPUT, *_HISTORY_FLAGS, _OVERWRITE, _PROGRESS, _TENSORBOARD, _STRATEGY],
+    "channels": [_MODEL, _WEIGHTS, _LAYER, _CHANNELS, _LOSS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
+                 _STRATEGY, *_CONFIG.values(), _RENDER, _INPUT, _SIZE, _MAX_DIM, _OUTPUT, _OVERWRITE, _PROGRESS,
+                 _TENSORBOARD],
 }
 
 
@@ -199,15 +208,15 @@ def _runs() -> list[presets.Run]:
     ] + named
 
 
-def _dreamer_options() -> dict:
+def _dreamer_options(channels: bool = True) -> dict:
     weights = _WEIGHTS.value
     if weights.lower() == "none":
         weights = None
     elif os.path.isfile(weights):
         weights = os.path.abspath(weights)
-    return dict(weights=weights, loss=_LOSS.value, channels=_channels(), preprocessing=_PREPROCESSING.value,
-                min_size=_MIN_SIZE.value, jit_compile=_JIT_COMPILE.value, precision=_PRECISION.value,
-                strategy=_strategy())
+    return dict(weights=weights, loss=_LOSS.value, channels=_channels() if channels else None,
+                preprocessing=_PREPROCESSING.value, min_size=_MIN_SIZE.value, jit_compile=_JIT_COMPILE.value,
+                precision=_PRECISION.value, strategy=_strategy())
 
 
 def _strategy() -> tf.distribute.Strategy | None:
@@ -215,7 +224,11 @@ def _strategy() -> tf.distribute.Strategy | None:
 
 
 def _config() -> config_lib.DreamConfig:
-    return config_lib.DreamConfig(**{name: holder.value for name, holder in _CONFIG.items()})
+    values = {name: holder.value for name, holder in _CONFIG.items()}
+    if _RENDER.value:  # the render's values, except where a config flag is given
+        render = renders.options(_RENDER.value)
+        values.update({name: value for name, value in render.items() if not _CONFIG[name].present})
+    return config_lib.DreamConfig(**values)
 
 
 def _source(value: str | None) -> tuple[str | None, tuple[int, int] | None]:
@@ -346,7 +359,34 @@ def rerun_main(argv: list[str]) -> int:
     return EXIT_INTERRUPTED if stop.interrupted else 0
 
 
-COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main}
+@_command
+def channels_main(argv: list[str]) -> int:
+    """Dreams each channel of one layer as its own objective: a contact sheet plus every channel's dream.
+
+    USAGE: tfdream channels [INPUT] OUTPUT --layer=LAYER --channels=0-15 [--render=lapnorm] [--size=128,128]
+      OUTPUT: the contact sheet; each channel's image, sidecar and loss history go to OUTPUT_STEM_channels/
+    """
+    source, output = _arguments(argv, _INPUT, _OUTPUT, optional=1)
+    if not _LAYER.value or len(_CHANNELS.value) != 1:
+        raise app.UsageError(f"channels needs --layer and one --channels list like 0-15. Received: "
+                             f"layer={_LAYER.value!r}, channels={_CHANNELS.value}")
+    channels = renders.parse_channels(_CHANNELS.value[0])
+    image, size = _source(source)
+    tensorboard = _TENSORBOARD.value
+    with callbacks.StopOnInterrupt() as stop:
+        gallery = renders.channel_gallery(
+            _model_path(_MODEL.value), _LAYER.value, channels, output, image=image, size=size, config=_config(),
+            max_dim=_MAX_DIM.value, dreamer_options=_dreamer_options(channels=False), overwrite=_OVERWRITE.value,
+            make_callbacks=lambda stem: _callbacks(stop, tensorboard and os.path.join(tensorboard, stem), f"{stem} "),
+        )
+    interrupted = " (interrupted: later channels skipped)" if gallery.interrupted else ""
+    logging.info("wrote %s and %d channels to %s%s", gallery.files["sheet"], len(gallery.channels),
+                 renders.gallery_folder(output), interrupted)
+    return EXIT_INTERRUPTED if stop.interrupted else 0
+
+
+COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main,
+            "channels": channels_main}
 
 
 def adopt_flags(command: str) -> None:
