@@ -82,22 +82,15 @@ def test_ascend_clips_to_a_per_channel_range():
     assert np.all(image >= low) and np.all(image <= high)
 
 
-def test_laplacian_levels_are_an_input_traced_once(extractor, objective):
+def test_laplacian_levels_normalize_each_tile_then_blur_with_one_trace(extractor, objective):
     gradient_fn = steps.make_gradient_fn(extractor, objective)
-    tiles = _tiles(2, 40, 32)
-    raw, _ = gradient_fn(tiles, tf.constant(0.0))
-    unnormalized, _ = gradient_fn(tiles, tf.constant(0.0), tf.constant(0))
-    np.testing.assert_array_equal(unnormalized, raw)
-    for levels, height in [(1, 40), (4, 24), (12, 33)]:
-        normalized, _ = gradient_fn(_tiles(2, height, 32), tf.constant(0.0), tf.constant(levels))
-        raw, _ = gradient_fn(_tiles(2, height, 32), tf.constant(0.0))
-        expected = smoothing.laplacian_normalize(raw, tf.constant(levels))
+    for levels, height, sigma in [(1, 40, 0.0), (4, 24, 0.0), (12, 33, 1.5)]:
+        tiles = _tiles(2, height, 32, seed=levels)
+        normalized, values = steps.bind_sigma(gradient_fn, sigma, levels)(tiles.numpy())
+        raw, raw_values = gradient_fn(tiles, tf.constant(0.0))
+        expected = smoothing.smooth(smoothing.laplacian_normalize(raw, tf.constant(levels)), tf.constant(sigma))
         np.testing.assert_allclose(normalized, expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(values["conv2"], raw_values["conv2"])
+    assert np.sqrt(np.mean(normalized**2)) > 1.0  # bands of unit size add up to more than one
+    assert smoothing.normalize_bands_and_smooth.experimental_get_tracing_count() == 1
     assert gradient_fn.experimental_get_tracing_count() == 1
-
-
-def test_bound_laplacian_levels_reach_the_step(extractor, objective):
-    gradient_fn = steps.make_gradient_fn(extractor, objective)
-    tiles = _tiles(1, 32, 32).numpy()
-    normalized, _ = steps.bind_sigma(gradient_fn, 0.0, 3)(tiles)
-    assert np.sqrt(np.mean(normalized**2)) > 1.0  # four bands of unit size add up to more than one

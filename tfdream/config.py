@@ -41,7 +41,8 @@ class DreamConfig:
         seed: Seed of the roll offsets and of starting noise; None draws one (recorded in the result).
         batch_pixels: Memory budget for one network call on one device, in input pixels: tiles per batch =
             batch_pixels // tile pixels (at least 1), times the replicas of a `Dreamer(strategy=...)`.
-        laplacian_levels: Band-pass levels of the Laplacian pyramid of `normalization="laplacian"`, 1 to 12.
+        laplacian_levels: Band-pass levels of the Laplacian pyramid of `normalization="laplacian"`, >= 1 (each
+            halves the band's size; halving stops at bands under 3 pixels).
         noise: The start of a dream from noise: "normal" (seeded normal noise around mid-grey) or "grey"
             (the TensorFlow DeepDream notebook's: grey 100 plus seeded uniform noise in [0, 1)).
     """
@@ -89,9 +90,8 @@ class DreamConfig:
                "seed", self.seed)
         _check(_is_int(self.batch_pixels) and self.batch_pixels >= 1, "batch_pixels must be an int >= 1",
                "batch_pixels", self.batch_pixels)
-        _check(_is_int(self.laplacian_levels) and 1 <= self.laplacian_levels <= smoothing.MAX_LAPLACIAN_LEVELS,
-               f"laplacian_levels must be an int in [1, {smoothing.MAX_LAPLACIAN_LEVELS}]", "laplacian_levels",
-               self.laplacian_levels)
+        _check(_is_int(self.laplacian_levels) and self.laplacian_levels >= 1, "laplacian_levels must be an int >= 1",
+               "laplacian_levels", self.laplacian_levels)
         _check(self.noise in noise_lib.NOISES, f"noise must be one of {noise_lib.NOISES}", "noise", self.noise)
 
     @property

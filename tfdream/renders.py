@@ -149,6 +149,7 @@ def channel_gallery(
         raise ValueError(f"channels must be distinct indices >= 0, at least one. Received: channels={channels}")
     output, folder = pathlib.Path(output), gallery_folder(output)
     stems = [channel_stem(layer, channel) for channel in channels]
+    folder.mkdir(parents=True, exist_ok=True)
     images.check_output_path(output, overwrite=overwrite)
     for path in [folder / "losses.png"] + [folder / f"{stem}{end}" for stem in stems
                                            for end in (".png", ".json", "_history.csv")]:
@@ -169,7 +170,6 @@ def channel_gallery(
     )
     record = first.get_config()
     shared = {key: value for key, value in options_.items() if key in ("loss", "jit_compile", "strategy")}
-    folder.mkdir(parents=True, exist_ok=True)
     done, results, files = [], [], {}
     for channel, stem in zip(channels, stems):
         dreamer = first if channel == channels[0] else dreamer_lib.Dreamer(

@@ -17,7 +17,6 @@ import numpy as np
 import tensorflow as tf
 
 NORMALIZATIONS = ("std", "mean", "laplacian")
-MAX_LAPLACIAN_LEVELS = 12  # halvings until a 4096-pixel tile is one pixel
 LAPLACIAN_FLOOR = 1e-4  # least band scale, relative to the whole gradient's root mean square
 _CASCADE = (0.5, 1.0, 2.0)
 _BINOMIAL = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
@@ -90,10 +89,10 @@ def laplacian_normalize(gradients: tf.Tensor, levels: tf.Tensor) -> tf.Tensor:
 
     The pyramid of an image has `levels` band-pass bands (the image minus its blurred, halved and
     re-expanded self, at halving sizes) and the low-pass residual left after them; the bands sum back to
-    the image exactly. Halving stops early at a band under 3 pixels (and after `MAX_LAPLACIAN_LEVELS`).
-    A constant is all residual: it comes out as all ones (its sign); a checkerboard is all finest band.
-    A band weaker than `LAPLACIAN_FLOOR` times the whole gradient's root mean square is divided by that
-    floor instead, so rounding noise in an empty band is not blown up.
+    the image exactly. Halving stops early at a band under 3 pixels. A constant is all residual: it comes out
+    as all ones (its sign); a checkerboard is all finest band. A band weaker than `LAPLACIAN_FLOOR` times the
+    whole gradient's root mean square is divided by that floor instead, so rounding noise in an empty band is
+    not blown up.
 
     Args:
         gradients: float32 (n, h, w, c), n independent images (tiles).
@@ -103,26 +102,44 @@ def laplacian_normalize(gradients: tf.Tensor, levels: tf.Tensor) -> tf.Tensor:
         float32 (n, h, w, c): every band of every image has unit root mean square (empty bands stay empty).
     """
     floor = LAPLACIAN_FLOOR * _rms(gradients)
-    return _normalize_bands(gradients, levels, floor, 0)
-
-
-def _normalize_bands(images: tf.Tensor, levels: tf.Tensor, floor: tf.Tensor, depth: int) -> tf.Tensor:
-    """`laplacian_normalize` of the pyramid level `depth` (a Python int: one nested `tf.cond` per level)."""
 
     def unit(band):
         return tf.math.divide_no_nan(band, tf.maximum(_rms(band), floor))
 
-    if depth == MAX_LAPLACIAN_LEVELS:
-        return unit(images)
-    shape = tf.shape(images)[1:3]
+    def splits(level, low, bands):
+        return tf.logical_and(level < levels, tf.reduce_min(tf.shape(low)[1:3]) >= 3)
 
-    def split_and_normalize():
-        low = _pyramid_down(images)
-        high = images - _pyramid_up(low, shape)
-        return _pyramid_up(_normalize_bands(low, levels, floor, depth + 1), shape) + unit(high)
+    def split(level, low, bands):
+        smaller = _pyramid_down(low)
+        return level + 1, smaller, bands.write(level, unit(low - _pyramid_up(smaller, tf.shape(low)[1:3])))
 
-    splits = tf.logical_and(depth < levels, tf.reduce_min(shape) >= 3)
-    return tf.cond(splits, split_and_normalize, lambda: unit(images))
+    def merge(level, merged):
+        band = bands.read(level - 1)
+        return level - 1, _pyramid_up(merged, tf.shape(band)[1:3]) + band
+
+    any_images = tf.TensorShape([None, None, None, None])
+    bands = tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False, element_shape=any_images)
+    count, low, bands = tf.while_loop(splits, split, (tf.constant(0), gradients, bands),
+                                      shape_invariants=(tf.TensorShape([]), any_images, None))
+    _, merged = tf.while_loop(lambda level, merged: level > 0, merge, (count, unit(low)),
+                              shape_invariants=(tf.TensorShape([]), any_images))
+    return tf.ensure_shape(merged, gradients.shape)
+
+
+@tf.function(
+    input_signature=(
+        tf.TensorSpec([None, None, None, None], tf.float32, name="gradients"),
+        tf.TensorSpec([], tf.int32, name="levels"),
+        tf.TensorSpec([], tf.float32, name="sigma"),
+    )
+)
+def normalize_bands_and_smooth(gradients: tf.Tensor, levels: tf.Tensor, sigma: tf.Tensor) -> tf.Tensor:
+    """`smooth(laplacian_normalize(gradients, levels), sigma)`, traced once per process for every shape.
+
+    Kept out of the network's compiled step, so that a dream without Laplacian normalization never pays
+    for tracing the pyramid and every `Dreamer` (e.g. one per channel of a gallery) shares one trace.
+    """
+    return smooth(laplacian_normalize(gradients, levels), sigma)
 
 
 def gradient_scale(gradient: np.ndarray, normalization: str, rows_per_chunk: int = 256) -> float:

@@ -12,7 +12,6 @@ from tfdream import precision as precision_lib
 TILE_SIGNATURE = (
     tf.TensorSpec([None, None, None, 3], tf.float32, name="tiles"),
     tf.TensorSpec([], tf.float32, name="sigma"),
-    tf.TensorSpec([], tf.int32, name="laplacian_levels"),
 )
 
 
@@ -24,7 +23,7 @@ def make_gradient_fn(
     precision: str = "float32",
     strategy: tf.distribute.Strategy | None = None,
 ) -> tf.types.experimental.GenericFunction:
-    """Compiles `(tiles, sigma, laplacian_levels=0) -> (gradients, {label: value})` once for every tile size.
+    """Compiles `(tiles, sigma) -> (gradients, {label: value})` once for every tile size and batch.
 
     Args:
         extractor: Model from (n, h, w, 3) in model space to `{layer: activation}`.
@@ -34,15 +33,13 @@ def make_gradient_fn(
         strategy: Spread each batch of tiles over this strategy's replicas (see `tfdream.distribute`).
 
     Returns:
-        A `tf.function` with a fixed input signature: tiles float32 (n, h, w, 3), the blur sigma (a
-        scalar, 0 for none) and the Laplacian pyramid levels (an int32 scalar, 0 for none: each tile's
-        gradient is band-normalized, `smoothing.laplacian_normalize`, before the blur). It returns each
-        tile's gradient of its own objective (float32, same shape as `tiles`; tiles never see each other)
-        and every term's value per tile (float32 (n,)).
+        A `tf.function` with a fixed input signature: tiles float32 (n, h, w, 3) and the blur sigma (a
+        scalar, 0 for none). It returns each tile's gradient of its own objective (float32, same shape as
+        `tiles`; tiles never see each other) and every term's value per tile (float32 (n,)).
     """
     model = precision_lib.rebuild(extractor, precision, strategy)
 
-    def tile_gradients(tiles, sigma, laplacian_levels=0):
+    def tile_gradients(tiles, sigma):
         # The objective is a mean, so its gradient per pixel shrinks with the tile's area: scaling the loss by
         # the area keeps 16-bit backpropagation in range (float16 underflows otherwise); it is divided back out.
         area = tf.cast(tf.shape(tiles)[1] * tf.shape(tiles)[2], tf.float32)
@@ -51,8 +48,6 @@ def make_gradient_fn(
             total, per_term = objective(model(tiles, training=False))
             scaled = tf.reduce_sum(total) * area
         gradients = tape.gradient(scaled, tiles) / area
-        gradients = tf.cond(laplacian_levels > 0, lambda: smoothing.laplacian_normalize(gradients, laplacian_levels),
-                            lambda: gradients)
         return smoothing.smooth(gradients, sigma), per_term
 
     if strategy is None:
@@ -63,12 +58,21 @@ def make_gradient_fn(
 def bind_sigma(
     gradient_fn: tf.types.experimental.GenericFunction, sigma: float, laplacian_levels: int = 0
 ) -> tiling.TileGradientFn:
-    """A numpy-in, numpy-out tile gradient function for one blur sigma (and Laplacian levels, 0 for none)."""
+    """A numpy-in, numpy-out tile gradient function for one blur sigma.
+
+    With `laplacian_levels` > 0, each tile's gradient is band-normalized (`smoothing.laplacian_normalize`)
+    before the blur, in `smoothing.normalize_bands_and_smooth`: compiled once per process, not per network.
+    """
     sigma = tf.constant(sigma, tf.float32)
-    laplacian_levels = tf.constant(laplacian_levels, tf.int32)
+    levels = tf.constant(laplacian_levels, tf.int32)
+    no_blur = tf.constant(0.0, tf.float32)
 
     def run(tiles: np.ndarray):
-        gradients, values = gradient_fn(tf.constant(tiles), sigma, laplacian_levels)
+        if laplacian_levels:
+            gradients, values = gradient_fn(tf.constant(tiles), no_blur)
+            gradients = smoothing.normalize_bands_and_smooth(gradients, levels, sigma)
+        else:
+            gradients, values = gradient_fn(tf.constant(tiles), sigma)
         return gradients.numpy(), {label: value.numpy() for label, value in values.items()}
 
     return run
