@@ -1,6 +1,9 @@
 """Render recipes, noise starts, DreamConfig checks of the new fields, channel galleries and the channels command."""
 
 import json
+import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import PIL.Image
@@ -130,3 +133,16 @@ def test_bad_arguments_give_one_line_errors(saved_tiny_model, tmp_path, caplog, 
                    *rest) == cli.EXIT_USAGE
     (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
     assert message in error and "\n" not in error
+
+
+@pytest.mark.large  # a process dreaming four renders and two channels: about 20 s
+def test_renders_gallery_example(saved_tiny_model, tmp_path):
+    out = tmp_path / "gallery"
+    script = pathlib.Path(__file__).parents[1] / "examples" / "renders_gallery.py"
+    process = subprocess.run([sys.executable, str(script), f"--model={saved_tiny_model}", "--layer=conv2",
+                              "--channels=0-1", "--steps=1", "--size=32", f"--output_dir={out}", "--noprogress"],
+                             capture_output=True, text=True, timeout=300)
+    assert process.returncode == 0, process.stderr
+    assert sorted(path.name for path in out.iterdir()) == [
+        "tiny_conv2_channels.png", "tiny_std_vs_laplacian.png", "tiny_std_vs_laplacian_losses.png"]
+    assert PIL.Image.open(out / "tiny_std_vs_laplacian.png").width == 4 * 192
