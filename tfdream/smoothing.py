@@ -67,8 +67,8 @@ def _pyramid_down(images: tf.Tensor) -> tf.Tensor:
 def _pyramid_up(images: tf.Tensor, shape: tf.Tensor) -> tf.Tensor:
     """Inverse step of `_pyramid_down`: zeros interleaved, then the binomial blur x 4, cropped to `shape` (h, w).
 
-    Mirroring keeps the parity of the interleaved zeros, so a constant stays exactly constant up to the
-    borders; `shape` sides must be >= 3.
+    Mirroring keeps the parity of the interleaved zeros, so a constant stays exactly constant, borders
+    included; `shape` sides must be >= 3.
     """
     n, height, width, channels = tf.unstack(tf.shape(images))
     spread = tf.stack([images, tf.zeros_like(images)], axis=3)  # interleave columns
