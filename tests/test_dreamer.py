@@ -190,7 +190,7 @@ BAD_DREAM_OPTIONS = [
     ({"tile_size": 64, "overlap": 32}, ValueError, r"Received: overlap=32"),
     ({"random_roll": "yes"}, ValueError, r"random_roll must be True or False\. Received: random_roll='yes'"),
     ({"smoothing": -1}, ValueError, r"smoothing must be >= 0\. Received: smoothing=-1"),
-    ({"normalization": "max"}, ValueError, r"normalization must be one of \('std', 'mean'\)\. Received"),
+    ({"normalization": "max"}, ValueError, r"normalization must be one of \('std', 'mean', 'laplacian'\)\. Received"),
     ({"seed": -3}, ValueError, r"seed must be None or an int >= 0\. Received: seed=-3"),
     ({"batch_pixels": 0}, ValueError, r"Received: batch_pixels=0"),
     ({"stepz": 3}, TypeError, r"unknown options \['stepz'\]"),

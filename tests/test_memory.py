@@ -10,7 +10,7 @@ import numpy as np
 import PIL.Image
 import pytest
 
-from tfdream import images, memory, sources
+from tfdream import images, memory, noise
 
 
 def test_estimate_follows_the_documented_formula():
@@ -58,11 +58,11 @@ def test_memory_available_is_read_from_the_system():
 
 
 def test_noise_is_float32_seeded_and_made_in_bands():
-    noise = sources._normal_noise(np.random.default_rng(3), (300, 20))  # pylint: disable=protected-access
-    assert noise.dtype == np.float32 and noise.shape == (300, 20, 3)
-    assert 0 <= noise.min() and noise.max() <= 255 and abs(noise.mean() - 127.5) < 1
-    again = sources._normal_noise(np.random.default_rng(3), (300, 20), rows=7)  # pylint: disable=protected-access
-    np.testing.assert_array_equal(noise, again)
+    image = noise.noise_image("normal", (300, 20), np.random.default_rng(3))
+    assert image.dtype == np.float32 and image.shape == (300, 20, 3)
+    assert 0 <= image.min() and image.max() <= 255 and abs(image.mean() - 127.5) < 1
+    again = noise.noise_image("normal", (300, 20), np.random.default_rng(3), rows=7)
+    np.testing.assert_array_equal(image, again)
 
 
 def test_image_shape_reads_headers_and_applies_the_exif_rotation(tmp_path):

@@ -59,3 +59,87 @@ def test_gradient_scale_is_not_finite_for_a_non_finite_gradient(bad, normalizati
     assert not np.isfinite(smoothing.gradient_scale(gradient, normalization))
     if normalization == "std":
         assert np.isnan(smoothing.gradient_scale(gradient, normalization))
+
+
+# Laplacian-pyramid normalization
+
+def _checkerboard(height, width, amplitude=1.0):
+    board = (np.indices((height, width)).sum(axis=0) % 2 * 2 - 1).astype(np.float32)
+    return tf.constant(np.repeat(board[None, :, :, None], 3, axis=-1) * amplitude)
+
+
+def _lapnorm(images, levels=4):
+    return smoothing.laplacian_normalize(tf.constant(images, tf.float32), tf.constant(levels)).numpy()
+
+
+def _reference_lapnorm(image, levels, floor=None):
+    """Independent numpy version of `laplacian_normalize` for one (h, w, c) image, loops over pixels."""
+    image = image.astype(np.float64)
+    floor = smoothing.LAPLACIAN_FLOOR * np.sqrt(np.mean(image**2)) if floor is None else floor
+    kernel = np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]) / 256.0
+
+    def blur(padded, height, width, stride):
+        return np.array([[np.einsum("ij,ijc->c", kernel, padded[y : y + 5, x : x + 5])
+                          for x in range(0, width, stride)] for y in range(0, height, stride)])
+
+    def unit(band):
+        return band / max(np.sqrt(np.mean(band**2)), floor)
+
+    height, width = image.shape[:2]
+    if levels == 0 or min(height, width) < 3:
+        return unit(image)
+    low = blur(np.pad(image, ((2, 2), (2, 2), (0, 0)), mode="reflect"), height, width, 2)
+
+    def expand(small):
+        spread = np.zeros_like(image)
+        spread[::2, ::2] = small
+        return 4 * blur(np.pad(spread, ((2, 2), (2, 2), (0, 0)), mode="reflect"), height, width, 1)
+
+    return expand(_reference_lapnorm(low, levels - 1, floor)) + unit(image - expand(low))
+
+
+@pytest.mark.parametrize("shape", [(1, 16, 20, 3), (2, 7, 9, 3), (1, 1, 1, 3), (1, 2, 5, 3)])
+def test_laplacian_turns_a_constant_into_its_sign(shape):
+    np.testing.assert_allclose(_lapnorm(np.full(shape, -250.0)), -1.0, atol=1e-6)
+
+
+def test_laplacian_keeps_a_checkerboard_as_its_finest_band():
+    np.testing.assert_allclose(_lapnorm(_checkerboard(16, 20, 1e-3)), _checkerboard(16, 20), atol=1e-4)
+
+
+def test_pure_low_and_high_frequency_gradients_come_out_with_equal_energy():
+    low = _lapnorm(np.full((1, 32, 32, 3), 1e3))
+    high = _lapnorm(_checkerboard(32, 32, 1e-3))
+    assert np.sqrt(np.mean(low**2)) == pytest.approx(1.0, rel=1e-4)
+    assert np.sqrt(np.mean(high**2)) == pytest.approx(1.0, rel=1e-4)
+    # Together (a thousand times apart), each band is scaled to unit size: 1 + checkerboard, so 0 or 2.
+    mixed = _lapnorm(np.full((1, 32, 32, 3), 10.0) + _checkerboard(32, 32, 1e-2))
+    np.testing.assert_allclose(mixed, 1.0 + _checkerboard(32, 32).numpy(), atol=1e-4)
+
+
+def test_a_band_under_the_floor_is_not_blown_up():
+    # A million times apart, the checkerboard is below LAPLACIAN_FLOOR (1e-4) of the whole: divided by the floor.
+    mixed = _lapnorm(np.full((1, 32, 32, 3), 1e3) + _checkerboard(32, 32, 1e-3))
+    np.testing.assert_allclose(mixed, 1.0 + 1e-2 * _checkerboard(32, 32).numpy(), atol=1e-3)
+
+
+@pytest.mark.parametrize("levels, shape", [(1, (6, 5, 3)), (2, (9, 12, 3)), (4, (13, 8, 2))])
+def test_laplacian_matches_a_numpy_pyramid(levels, shape):
+    image = np.random.default_rng(levels).normal(size=shape)
+    np.testing.assert_allclose(_lapnorm(image[None], levels)[0], _reference_lapnorm(image, levels), atol=2e-5)
+
+
+def test_laplacian_normalizes_every_tile_on_its_own_and_keeps_zeros():
+    rng = np.random.default_rng(0)
+    tiles = np.stack([rng.normal(0, 1e-6, (24, 24, 3)), rng.normal(0, 1e3, (24, 24, 3)), np.zeros((24, 24, 3))])
+    together = _lapnorm(tiles)
+    np.testing.assert_allclose(together[0], _lapnorm(tiles[:1])[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(together[1], _lapnorm(tiles[1:2])[0], rtol=1e-4, atol=1e-5)
+    assert np.all(together[2] == 0.0)
+
+
+def test_laplacian_scale_is_one_or_not_finite():
+    gradient = np.random.default_rng(0).normal(size=(20, 10, 3)).astype(np.float32)
+    assert smoothing.gradient_scale(gradient, "laplacian", rows_per_chunk=7) == 1.0
+    gradient[3, 4, 2] = np.inf
+    assert np.isnan(smoothing.gradient_scale(gradient, "laplacian"))

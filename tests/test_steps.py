@@ -80,3 +80,17 @@ def test_ascend_clips_to_a_per_channel_range():
     np.testing.assert_allclose(image[1, 1], [0.5, -0.2, 0.05])
     np.testing.assert_allclose(image[0, 0], [0.0, 0.0, 0.0])
     assert np.all(image >= low) and np.all(image <= high)
+
+
+def test_laplacian_levels_normalize_each_tile_then_blur_with_one_trace(extractor, objective):
+    gradient_fn = steps.make_gradient_fn(extractor, objective)
+    for levels, height, sigma in [(1, 40, 0.0), (4, 24, 0.0), (12, 33, 1.5)]:
+        tiles = _tiles(2, height, 32, seed=levels)
+        normalized, values = steps.bind_sigma(gradient_fn, sigma, levels)(tiles.numpy())
+        raw, raw_values = gradient_fn(tiles, tf.constant(0.0))
+        expected = smoothing.smooth(smoothing.laplacian_normalize(raw, tf.constant(levels)), tf.constant(sigma))
+        np.testing.assert_allclose(normalized, expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(values["conv2"], raw_values["conv2"])
+    assert np.sqrt(np.mean(normalized**2)) > 1.0  # bands of unit size add up to more than one
+    assert smoothing.normalize_bands_and_smooth.experimental_get_tracing_count() == 1
+    assert gradient_fn.experimental_get_tracing_count() == 1

@@ -1,4 +1,4 @@
-"""The `tfdream` command, on absl flags: dream, compare, layers, rerun, resume, video, zoom, convert.
+"""The `tfdream` command, on absl flags: dream, compare, layers, rerun, resume, video, zoom, convert, channels.
 
     tfdream dream [INPUT] OUTPUT [--model=inception_v3] [--layers=mixed3,mixed5:2] [--steps=50] ...
     tfdream compare [INPUT] OUTPUT_DIR [--studies=inception_v3_low_vs_high] [--models=..] [--layer_sets=..]
@@ -8,6 +8,7 @@
     tfdream video INPUT.mp4 OUTPUT.mp4|.gif [--coherence=flow] [--blend=0.5] [--later_steps=10] [--start=0] ...
     tfdream zoom [INPUT] OUTPUT.mp4|.gif [--frames=48] [--zoom=1.05] [--rotate=0] [--interpolate=0] ...
     tfdream convert GRAPH KERAS_FILE   (tensorflow_inception_graph.pb or inception5h.zip -> .keras)
+    tfdream channels [INPUT] OUTPUT --layer=block4_conv3 --channels=0-15 [--render=lapnorm] [--size=128,128]
 
 `tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. A flag of
 another command is a usage error, whether given on the command line or in a flagfile (a value that would be
@@ -29,7 +30,7 @@ from absl import logging
 import tensorflow as tf
 
 from tfdream import callbacks, checkpoints, compare, files, flag_fields, googlenet, images, inference, metadata
-from tfdream import models, motion, objectives, samples, sidecar, sources, studies
+from tfdream import models, motion, objectives, renders, samples, sidecar, sources, studies
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
 
@@ -42,7 +43,8 @@ _WEIGHTS = flags.DEFINE_string("weights", "imagenet", "imagenet, none (random), 
 _LAYERS = flags.DEFINE_string("layers", "", "NAME or NAME:WEIGHT, comma-separated, or a saved model's layer set; "
                               "empty: the model's default layers (`tfdream layers MODEL` lists them).")
 _LOSS = flags.DEFINE_enum("loss", "mean", objectives.REDUCTIONS, "Per-layer loss: mean activation or mean square.")
-_CHANNELS = flags.DEFINE_multi_string("channels", [], "LAYER:C1,C2,...: dream only these channels of LAYER.")
+_CHANNELS = flags.DEFINE_multi_string("channels", [], "LAYER:C1,C2,...: dream only these channels of LAYER; "
+                                      "channels: the channels of --layer, one dream each, e.g. 0-15,20.")
 _PREPROCESSING = flags.DEFINE_enum("preprocessing", None, list(models.PREPROCESSING), "Default: the model's own.")
 _MIN_SIZE = flags.DEFINE_integer("min_size", None, "Smallest input side of a saved model.", lower_bound=1)
 _JIT_COMPILE = flags.DEFINE_bool("jit_compile", False, "Compile the gradient step with XLA.")
@@ -56,6 +58,9 @@ _PRESETS = flags.DEFINE_list("presets", [], "Deprecated name of --studies.")
 _MODELS = flags.DEFINE_list("models", [], "compare: models, each run with every layer set (default: --model).")
 _LAYER_SETS = flags.DEFINE_multi_string("layer_sets", [], "compare: a layer set like --layers; repeat per set.")
 _CONFIG = flag_fields.define_flags(config_lib.DreamConfig)
+_RENDER = flags.DEFINE_string("render", None, f"One of the TensorFlow DeepDream notebook's renders "
+                              f"({', '.join(renders.RENDERS)}): its DreamConfig values, under config flags given.")
+_LAYER = flags.DEFINE_string("layer", None, "channels: the layer whose channels are dreamed.")
 _INPUT = flags.DEFINE_string("input", None, f"Image file or bundled sample ({', '.join(samples.NAMES)}); "
                              f"default: {samples.DEFAULT}.")
 _SIZE = flags.DEFINE(flag_fields.IntsParser(2), "size", None,
@@ -101,7 +106,7 @@ _KERAS_FILE = flags.DEFINE_string("keras_file", None, "convert: the .keras model
                                   "goes beside it).")
 
 _DREAM_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
-                _STRATEGY, _STUDIES, _PRESETS, *_CONFIG.values(), _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS,
+                _STRATEGY, _STUDIES, _PRESETS, *_CONFIG.values(), _RENDER, _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS,
                 _TENSORBOARD]
 _HISTORY_FLAGS = [_HISTORY_CSV, _HISTORY_JSON, _HISTORY_PLOT]
 _MOTION_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
@@ -116,6 +121,9 @@ _COMMAND_FLAGS = {
     "video": [*_MOTION_FLAGS, _COHERENCE, _BLEND, _START, _END, _EVERY],
     "zoom": [*_MOTION_FLAGS, _SIZE, _FRAMES, _ZOOM, _ROTATE, _FPS, _INTERPOLATE],
     "convert": [_GRAPH, _KERAS_FILE, _OVERWRITE],
+    "channels": [_MODEL, _WEIGHTS, _LAYER, _CHANNELS, _LOSS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
+                 _STRATEGY, *_CONFIG.values(), _RENDER, _INPUT, _SIZE, _MAX_DIM, _OUTPUT, _OVERWRITE, _PROGRESS,
+                 _TENSORBOARD],
 }
 
 
@@ -200,11 +208,11 @@ def _runs() -> list[studies.Run]:
     ] + named
 
 
-def _dreamer_options() -> dict:
+def _dreamer_options(channels: bool = True) -> dict:
     weights = None if _WEIGHTS.value.lower() == "none" else _WEIGHTS.value
-    return dict(weights=weights, loss=_LOSS.value, channels=_channels(), preprocessing=_PREPROCESSING.value,
-                min_size=_MIN_SIZE.value, jit_compile=_JIT_COMPILE.value, precision=_PRECISION.value,
-                strategy=_strategy())
+    return dict(weights=weights, loss=_LOSS.value, channels=_channels() if channels else None,
+                preprocessing=_PREPROCESSING.value, min_size=_MIN_SIZE.value, jit_compile=_JIT_COMPILE.value,
+                precision=_PRECISION.value, strategy=_strategy())
 
 
 def _strategy() -> tf.distribute.Strategy | None:
@@ -212,7 +220,11 @@ def _strategy() -> tf.distribute.Strategy | None:
 
 
 def _config() -> config_lib.DreamConfig:
-    return config_lib.DreamConfig(**{name: holder.value for name, holder in _CONFIG.items()})
+    values = {name: holder.value for name, holder in _CONFIG.items()}
+    if _RENDER.value:  # the render's values, except where a config flag is given
+        render = renders.options(_RENDER.value)
+        values.update({name: value for name, value in render.items() if not _CONFIG[name].present})
+    return config_lib.DreamConfig(**values)
 
 
 def _source(value: str | None) -> sources.Source:
@@ -446,8 +458,35 @@ def convert_main(argv: list[str]) -> int:
     return 0
 
 
+@_command
+def channels_main(argv: list[str]) -> int:
+    """Dreams each channel of one layer as its own objective: a contact sheet plus every channel's dream.
+
+    USAGE: tfdream channels [INPUT] OUTPUT --layer=LAYER --channels=0-15 [--render=lapnorm] [--size=128,128]
+      OUTPUT: the contact sheet; each channel's image, sidecar and loss history go to OUTPUT_STEM_channels/
+    """
+    source, output = _arguments(argv, _INPUT, _OUTPUT, optional=1)
+    if not _LAYER.value or len(_CHANNELS.value) != 1:
+        raise app.UsageError(f"channels needs --layer and one --channels list like 0-15. Received: "
+                             f"layer={_LAYER.value!r}, channels={_CHANNELS.value}")
+    channels = renders.parse_channels(_CHANNELS.value[0])
+    source = _source(source)
+    tensorboard = _TENSORBOARD.value
+    with callbacks.StopOnInterrupt() as stop:
+        gallery = renders.channel_gallery(
+            _MODEL.value, _LAYER.value, channels, output, image=source.path, size=source.size, config=_config(),
+            max_dim=_MAX_DIM.value, dreamer_options=_dreamer_options(channels=False), overwrite=_OVERWRITE.value,
+            make_callbacks=lambda stem: _callbacks(stop, tensorboard and os.path.join(tensorboard, stem), f"{stem} "),
+        )
+    interrupted = " (interrupted: later channels skipped)" if gallery.interrupted else ""
+    logging.info("wrote %s and %d channels to %s%s", gallery.files["sheet"], len(gallery.channels),
+                 renders.gallery_folder(output), interrupted)
+    return stop.exit_status
+
+
 COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main,
-            "resume": resume_main, "video": video_main, "zoom": zoom_main, "convert": convert_main}
+            "resume": resume_main, "video": video_main, "zoom": zoom_main, "convert": convert_main,
+            "channels": channels_main}
 
 
 def adopt_flags(command: str) -> None:

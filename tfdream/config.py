@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from tfdream import checks, smoothing
+from tfdream import noise as noise_lib
 
 # The shared checks, under the names this module's validation (and older imports) use.
 _is_int = checks.is_int
@@ -32,10 +33,15 @@ class DreamConfig:
         random_roll: Shift the tile grid randomly every step (hides borders, needs no overlap).
         detail: Reinject the high-frequency detail lost by shrinking, after each octave (Caffe/keras-io style).
         smoothing: Strength of the Gaussian blur cascade applied to gradients (0 disables; ~0.5 is subtle).
-        normalization: Divide the gradient by its "std" or by its "mean" absolute value.
+        normalization: Divide the gradient by its "std" or by its "mean" absolute value, or divide every
+            frequency band of each tile's gradient by its own size ("laplacian", see `laplacian_levels`).
         seed: Seed of the roll offsets and of starting noise; None draws one (recorded in the result).
         batch_pixels: Memory budget for one network call on one device, in input pixels: tiles per batch =
             batch_pixels // tile pixels (at least 1), times the replicas of a `Dreamer(strategy=...)`.
+        laplacian_levels: Band-pass levels of the Laplacian pyramid of `normalization="laplacian"`, >= 1 (each
+            halves the band's size; halving stops at bands under 3 pixels).
+        noise: The start of a dream from noise: "normal" (seeded normal noise around mid-grey) or "grey"
+            (the TensorFlow DeepDream notebook's: grey 100 plus seeded uniform noise in [0, 1)).
     """
 
     steps: int = 50
@@ -50,6 +56,8 @@ class DreamConfig:
     normalization: str = "std"
     seed: int | None = None
     batch_pixels: int = 1 << 20
+    laplacian_levels: int = 4
+    noise: str = "normal"
 
     def __post_init__(self):
         octaves = self.octaves
@@ -79,6 +87,9 @@ class DreamConfig:
                "seed", self.seed)
         _check(_is_int(self.batch_pixels) and self.batch_pixels >= 1, "batch_pixels must be an int >= 1",
                "batch_pixels", self.batch_pixels)
+        _check(_is_int(self.laplacian_levels) and self.laplacian_levels >= 1, "laplacian_levels must be an int >= 1",
+               "laplacian_levels", self.laplacian_levels)
+        _check(self.noise in noise_lib.NOISES, f"noise must be one of {noise_lib.NOISES}", "noise", self.noise)
 
     @property
     def tile_overlap(self) -> int:

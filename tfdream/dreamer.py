@@ -238,7 +238,10 @@ class Dreamer:
         shapes = self._octave_shapes(input_shape, config)
         memory.check(self.memory_estimate(input_shape, shapes, config, decoded_shape), memory.available_bytes(),
                      f"a dream of {input_shape[1]}x{input_shape[0]} pixels")
-        rgb = source.load(rng) if isinstance(source, sources.Source) else images.load_image(source, max_dim=max_dim)
+        if isinstance(source, sources.Source):
+            rgb = source.load(rng, noise=config.noise)
+        else:
+            rgb = images.load_image(source, max_dim=max_dim)
         preprocessing = self.loaded.preprocessing
         original = _in_bands(lambda rows: preprocessing.preprocess(rows).numpy(), rgb, np.float32)
         del rgb
@@ -300,6 +303,7 @@ class Dreamer:
         value_range = preprocessing.value_range
         step_size = config.step_size * float(np.mean(value_range[1] - value_range[0])) / 2.0
         weights = {term.label: term.weight for term in self.objective.terms}
+        laplacian_levels = config.laplacian_levels if config.normalization == "laplacian" else 0
         if resume_from is not None:
             first_octave, first_step, image = resume_from.octave, resume_from.step, resume_from.image.copy()
         else:
@@ -318,7 +322,8 @@ class Dreamer:
                 shift = (int(rng.integers(shape[0])), int(rng.integers(shape[1]))) if config.random_roll else (0, 0)
                 sigma = smoothing.cascade_sigma(step, config.steps, config.smoothing)
                 values, batch_size = tiling.tiled_gradient(
-                    image, steps.bind_sigma(self.gradient_fn, sigma), grid, shift, batch_size, gradient
+                    image, steps.bind_sigma(self.gradient_fn, sigma, laplacian_levels), grid, shift, batch_size,
+                    gradient,
                 )
                 total = sum(weights[label] * value for label, value in values.items())
                 scale = smoothing.gradient_scale(gradient, config.normalization)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from tfdream import checks, images, samples
+from tfdream import noise as noise_lib
 
 KINDS = ("file", "sample", "noise")
 
@@ -119,12 +120,12 @@ class Source:
         full = images.image_shape(self.path)
         return full, images.shape_within(full, self.max_dim)
 
-    def load(self, rng: np.random.Generator | None = None) -> np.ndarray:
+    def load(self, rng: np.random.Generator | None = None, *, noise: str = "normal") -> np.ndarray:
         """The input as float32 RGB (H, W, 3) in [0, 255].
 
         Args:
-            rng: Noise only: draws `normal(127.5, 20)` per pixel and channel, clipped to [0, 255], in float32
-                bands (nothing larger than the result is made).
+            rng: Noise only: the seeded generator it is drawn from.
+            noise: Noise only: its kind, one of `tfdream.noise.NOISES`.
 
         Raises:
             ValueError: the file's sha256 differs from the recorded one.
@@ -132,7 +133,7 @@ class Source:
         if self.kind == "noise":
             if rng is None:
                 raise ValueError("noise needs a random generator to load. Received: rng=None")
-            return _normal_noise(rng, self.size)
+            return noise_lib.noise_image(noise, self.size, rng)
         if self.sha256 is not None and self.digest() != self.sha256:
             raise ValueError(f"input {str(self.path)!r} has changed since the dream: its sha256 differs from the "
                              f"record's")
@@ -173,15 +174,3 @@ def as_source(image: Source | str | os.PathLike | None, *, size: Sequence[int] |
         raise ValueError(f"size is only for dreaming from noise (image=None). Received: size={size!r}")
     return Source.file(image, max_dim=max_dim)
 
-
-def _normal_noise(rng: np.random.Generator, size: tuple[int, int], rows: int = 256) -> np.ndarray:
-    """Seeded grey noise: float32 RGB (H, W, 3), normal around 127.5 (std 20) clipped to [0, 255], drawn in
-    float32 bands of `rows` rows."""
-    noise = np.empty((*size, 3), np.float32)
-    for start in range(0, size[0], rows):
-        band = noise[start : start + rows]
-        band[...] = rng.standard_normal(band.shape, dtype=np.float32)
-        band *= 20.0
-        band += 127.5
-        np.clip(band, 0, 255, out=band)
-    return noise

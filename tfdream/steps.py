@@ -51,12 +51,24 @@ def make_gradient_fn(
     return distribute.spread(strategy, tf.function(tile_gradients, jit_compile=jit_compile), TILE_SIGNATURE)
 
 
-def bind_sigma(gradient_fn: tf.types.experimental.GenericFunction, sigma: float) -> tiling.TileGradientFn:
-    """A numpy-in, numpy-out tile gradient function for one blur sigma."""
+def bind_sigma(
+    gradient_fn: tf.types.experimental.GenericFunction, sigma: float, laplacian_levels: int = 0
+) -> tiling.TileGradientFn:
+    """A numpy-in, numpy-out tile gradient function for one blur sigma.
+
+    With `laplacian_levels` > 0, each tile's gradient is band-normalized (`smoothing.laplacian_normalize`)
+    before the blur, in `smoothing.normalize_bands_and_smooth`: compiled once per process, not per network.
+    """
     sigma = tf.constant(sigma, tf.float32)
+    levels = tf.constant(laplacian_levels, tf.int32)
+    no_blur = tf.constant(0.0, tf.float32)
 
     def run(tiles: np.ndarray):
-        gradients, values = gradient_fn(tf.constant(tiles), sigma)
+        if laplacian_levels:
+            gradients, values = gradient_fn(tf.constant(tiles), no_blur)
+            gradients = smoothing.normalize_bands_and_smooth(gradients, levels, sigma)
+        else:
+            gradients, values = gradient_fn(tf.constant(tiles), sigma)
         return gradients.numpy(), {label: value.numpy() for label, value in values.items()}
 
     return run
