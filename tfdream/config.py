@@ -39,6 +39,10 @@ class DreamConfig:
         seed: Seed of the roll offsets and of starting noise; None draws one (recorded in the result).
         batch_pixels: Memory budget for one network call on one device, in input pixels: tiles per batch =
             batch_pixels // tile pixels (at least 1), times the replicas of a `Dreamer(strategy=...)`.
+        mask: Greyscale image file (any size, white dreams, black stays, grey in between) scaling each step
+            per pixel, so only part of the picture dreams; "" for none. `Dreamer.dream(mask=array)` also takes
+            an array, which a sidecar cannot record.
+        preserve_colors: Keep the input's colours: dream only the luminance (YUV; see `tfdream.colors`).
     """
 
     steps: int = 50
@@ -53,6 +57,8 @@ class DreamConfig:
     normalization: str = "std"
     seed: int | None = None
     batch_pixels: int = 1 << 20
+    mask: str = ""
+    preserve_colors: bool = False
 
     def __post_init__(self):
         octaves = self.octaves
@@ -82,6 +88,9 @@ class DreamConfig:
                "seed", self.seed)
         _check(_is_int(self.batch_pixels) and self.batch_pixels >= 1, "batch_pixels must be an int >= 1",
                "batch_pixels", self.batch_pixels)
+        _check(isinstance(self.mask, str), "mask must be an image path or \"\" for none", "mask", self.mask)
+        _check(isinstance(self.preserve_colors, bool), "preserve_colors must be True or False", "preserve_colors",
+               self.preserve_colors)
 
     @property
     def tile_overlap(self) -> int:
