@@ -264,8 +264,9 @@ class Dreamer:
         step_size = config.step_size * float(np.mean(value_range[1] - value_range[0])) / 2.0
         weights = {term.label: term.weight for term in self.objective.terms}
         image = octaves.resize(original, shapes[0])
-        if config.detail and image is original:
-            image = image.copy()  # the original is reinjected after each octave; else it is dreamed in place
+        keeps_original = config.detail or mask is not None or config.preserve_colors
+        if keeps_original and image is original:
+            image = image.copy()  # detail, masks and colours read the original later; else it is dreamed in place
         for index, shape in enumerate(shapes):
             for callback in callbacks:
                 callback.on_octave_begin(index, shape)

@@ -65,6 +65,10 @@ class _Kind:
         layer = getattr(self, "layer", None)
         return () if layer is None else (layer,)
 
+    def max_channel(self) -> int | None:
+        """The largest channel index the term reads, or None when it reads whole layers or none."""
+        return None
+
     @property
     def mask_key(self) -> str | None:
         """Identifies the term's mask (terms with the same mask share one backward pass); None for no mask."""
@@ -175,7 +179,6 @@ class Term(_Kind):
         return tf.reduce_mean(activation, axis=[1, 2, 3])
 
     def max_channel(self) -> int | None:
-        """The largest channel index the term reads, or None."""
         return None if self.channels is None else max(self.channels)
 
 
@@ -531,7 +534,7 @@ class Objective:
         for term in self.terms:
             if isinstance(term, Direction):
                 term.check_length(channel_counts[term.layer])
-            elif term.layers and term.max_channel() is not None and term.max_channel() >= channel_counts[term.layer]:
+            elif term.max_channel() is not None and term.max_channel() >= channel_counts[term.layer]:
                 selected = list(term.channels) if isinstance(term, Term) else term.channel
                 raise ValueError(
                     f"channels for layer {term.layer!r} must be < {channel_counts[term.layer]} (its channel "

@@ -174,5 +174,5 @@ def guide_features(
         scale = min(scale, max_side / max(height, width))
     size = fixed_input_size(extractor) or (max(min_side, round(height * scale)), max(min_side, round(width * scale)))
     resized = octaves.resize(guide, size)
-    activation = extractor(resized[None], training=False)[layer]
+    activation = extractor([resized[None]], training=False)[layer]
     return np.asarray(keras.ops.convert_to_numpy(activation), np.float32).reshape(-1, activation.shape[-1])
