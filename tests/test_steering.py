@@ -1,12 +1,15 @@
 """Steering a dream: masks, colour preservation, guides, class logits, through the one Dreamer."""
 
+import json
+
 import keras
 import numpy as np
 import PIL.Image
 import pytest
 import tensorflow as tf
+from absl.testing import flagsaver
 
-from tfdream import Dreamer, images, metadata, objectives, steering, steps, testing
+from tfdream import Dreamer, cli, images, metadata, objectives, steering, steps, testing
 
 CLASSES = ("bedroom", "kitchen", "library")
 
@@ -152,3 +155,48 @@ def test_step_signature_has_term_masks_then_guides():
     objective = objectives.guide(np.zeros((4, 4, 3)), "a") + objectives.layer("b", mask=np.ones((2, 2)))
     masks, guide = steps.step_signature(objective)
     assert masks.shape.as_list() == [None, None, None, 1] and guide.shape.as_list() == [None, None]
+
+
+def _tfdream(*args) -> int:
+    """Runs `tfdream ARGS` in this process (flags restored afterwards); returns the exit status."""
+    with flagsaver.flagsaver(), pytest.raises(SystemExit) as exit_info:
+        cli.run(["tfdream", *map(str, args)])
+    return exit_info.value.code or 0
+
+
+def test_command_line_guide_mask_and_colours_rerun_bit_identically(saved_tiny_model, tiny_image, tmp_path):
+    photo = images.save_image(tiny_image, tmp_path / "photo.png")
+    guide = images.save_image(testing.sample_image(32, 32, seed=9), tmp_path / "guide.png")
+    mask = np.zeros(tiny_image.shape[:2], np.uint8)
+    mask[:, 32:] = 255
+    mask_path = images.save_image(np.repeat(mask[..., None], 3, axis=-1), tmp_path / "mask.png")
+    args = (f"--model={saved_tiny_model}", "--layers=conv2,conv3:0.5", f"--guide={guide}", f"--mask={mask_path}",
+            "--preserve_colors", "--steps=2", "--octaves=-1,0", "--tile_size=32", "--noprogress")
+    assert _tfdream("dream", photo, tmp_path / "a.png", *args) == 0
+    side = json.loads((tmp_path / "a.json").read_text())
+    assert [term["kind"] for term in side["dreamer"]["terms"]] == ["guide", "guide"]
+    assert side["dreamer"]["terms"][0]["image"] == {"path": str(guide), "sha256": steering.file_sha256(guide)}
+    assert side["config"]["mask"] == str(mask_path) and side["config"]["preserve_colors"] is True
+    assert _tfdream("rerun", tmp_path / "a.json", tmp_path / "b.png", "--noprogress") == 0
+    first, second = (np.asarray(PIL.Image.open(tmp_path / name)) for name in ("a.png", "b.png"))
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(first[:, :32], tiny_image[:, :32])
+
+
+def test_command_line_objective_class_and_classes(saved_classifier, saved_tiny_model, tmp_path, capsys, caplog):
+    assert _tfdream("classes", saved_classifier) == 0
+    assert capsys.readouterr().out.splitlines() == ["0\tbedroom", "1\tkitchen", "2\tlibrary"]
+    quick = ("--steps=1", "--octaves=0", "--noprogress", "--precision=float32")
+    assert _tfdream("dream", tmp_path / "c.png", f"--model={saved_classifier}", "--class=library",
+                    "--layers=conv1:0.1", "--size=24,24", *quick) == 0
+    terms = json.loads((tmp_path / "c.json").read_text())["dreamer"]["terms"]
+    assert [(term["kind"], term["weight"]) for term in terms] == [("class_logit", 1.0), ("layer", 0.1)]
+    assert _tfdream("dream", tmp_path / "o.png", f"--model={saved_tiny_model}", "--size=24,24", *quick,
+                    "--objective=conv2 - 0.5 * neuron('conv3', 1) + tv(-0.1)") == 0
+    labels = [term["kind"] for term in json.loads((tmp_path / "o.json").read_text())["dreamer"]["terms"]]
+    assert labels == ["layer", "neuron", "total_variation"]
+    assert _tfdream("dream", tmp_path / "x.png", f"--model={saved_classifier}", "--class=libary", "--size=24,24",
+                    *quick) == 2
+    assert "unknown class 'libary'. Close matches: library." in caplog.text
+    assert _tfdream("classes", saved_tiny_model) == 2
+    assert "needs a classifier with a top" in caplog.text

@@ -1,9 +1,10 @@
-"""The `tfdream` command, on absl flags: dream, compare, layers, rerun.
+"""The `tfdream` command, on absl flags: dream, compare, layers, rerun, classes.
 
     tfdream dream [INPUT] OUTPUT [--model=inception_v3] [--layers=mixed3,mixed5:2] [--steps=50] ...
     tfdream compare [INPUT] OUTPUT_DIR [--presets=inception_v3_low_vs_high] [--models=..] [--layer_sets=..]
     tfdream layers [MODEL]
     tfdream rerun SIDECAR OUTPUT
+    tfdream classes MODEL
 
 `tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. The scripts in
 `examples/` run the same mains. Flags are defined and read in this module only.
@@ -25,7 +26,7 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from tfdream import callbacks, compare, images, models, objectives, presets, samples, sidecar
+from tfdream import callbacks, compare, images, models, objectives, presets, samples, sidecar, steering
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
 from tfdream import precision as precision_lib
@@ -105,6 +106,14 @@ _PRESETS = flags.DEFINE_list("presets", [], f"(model, layers) runs of the studie
 _MODELS = flags.DEFINE_list("models", [], "compare: models, each run with every layer set (default: --model).")
 _LAYER_SETS = flags.DEFINE_multi_string("layer_sets", [], "compare: a layer set like --layers; repeat per set.")
 _CONFIG = _define_config_flags()
+# Steering (dream): see docs/steering.md. --mask and --preserve_colors are DreamConfig fields, defined above.
+_OBJECTIVE = flags.DEFINE_string("objective", None, "dream: the objective as an expression instead of --layers, e.g. "
+                                 "\"mixed3 + 0.5 * neuron('mixed4', 7) - tv(0.1)\" (tfdream.objectives.parse).")
+_GUIDE = flags.DEFINE_string("guide", None, "dream: guide image; each --layers layer is dreamed toward what the guide "
+                             "excites in it (objectives.guide).")
+_CLASS = flags.DEFINE_string("class", None, "dream: a class name or index of a classifier with a top to dream "
+                             "(its pre-softmax logit), added to --layers if given; `tfdream classes MODEL` lists them.")
+_STEERING_FLAGS = [_OBJECTIVE, _GUIDE, _CLASS]
 _INPUT = flags.DEFINE_string("input", None, f"Image file or bundled sample ({', '.join(samples.NAMES)}); "
                              f"default: {samples.DEFAULT}.")
 _SIZE = flags.DEFINE(_IntsParser(2), "size", None, "HEIGHT,WIDTH: dream from seeded noise instead of an image.",
@@ -124,10 +133,11 @@ _DREAM_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _MI
                 _STRATEGY, _PRESETS, *_CONFIG.values(), _INPUT, _SIZE, _MAX_DIM, _OVERWRITE, _PROGRESS, _TENSORBOARD]
 _HISTORY_FLAGS = [_HISTORY_CSV, _HISTORY_JSON, _HISTORY_PLOT]
 _COMMAND_FLAGS = {
-    "dream": [*_DREAM_FLAGS, _OUTPUT, *_HISTORY_FLAGS],
+    "dream": [*_DREAM_FLAGS, _OUTPUT, *_HISTORY_FLAGS, *_STEERING_FLAGS],
     "compare": [*_DREAM_FLAGS, _MODELS, _LAYER_SETS, _OUTPUT_DIR],
     "layers": [_MODEL],
     "rerun": [_SIDECAR, _OUTPUT, *_HISTORY_FLAGS, _OVERWRITE, _PROGRESS, _TENSORBOARD, _STRATEGY],
+    "classes": [_MODEL],
 }
 
 
@@ -264,6 +274,27 @@ def _save(result: dreamer_lib.DreamResult, output: str, source: dict) -> None:
                  " (interrupted: the image after the last finished step)" if result.interrupted else "")
 
 
+def _steered(layers):
+    """The `Dreamer(layers=...)` argument with --objective, --guide and --class applied."""
+    if _OBJECTIVE.value is not None:
+        if _LAYERS.present or _GUIDE.value or _CLASS.value or _CHANNELS.value:
+            raise app.UsageError("--objective names the whole objective: drop --layers, --channels, --guide, --class")
+        return objectives.parse(_OBJECTIVE.value)
+    weights = layers if isinstance(layers, dict) else {name: 1.0 for name in (
+        () if layers is None else [layers] if isinstance(layers, str) else layers)}
+    parts = []
+    if _GUIDE.value:
+        if not weights or _CHANNELS.value:
+            raise app.UsageError("--guide needs --layers (the layers to guide) and takes no --channels")
+        parts += [objectives.guide(os.path.abspath(_GUIDE.value), name, weight=weight)
+                  for name, weight in weights.items()]
+    if _CLASS.value:
+        parts.append(objectives.class_logit(int(_CLASS.value) if _CLASS.value.isdigit() else _CLASS.value))
+        if weights and not _GUIDE.value:
+            parts.append(objectives.from_layers(weights, reduction=_LOSS.value, channels=_channels()))
+    return sum(parts[1:], parts[0]) if parts else layers
+
+
 @_command
 def dream_main(argv: list[str]) -> int:
     """Dreams one image.
@@ -278,9 +309,15 @@ def dream_main(argv: list[str]) -> int:
     if len(runs) != 1:
         raise app.UsageError(f"dream makes one image but the flags name {len(runs)} runs: "
                              f"{[run.label for run in runs]}; use `tfdream compare`")
+    if config.mask:
+        config = dataclasses.replace(config, mask=os.path.abspath(config.mask))
     image, size = _source(source)
     described = sidecar.describe_input(image, size=size, max_dim=_MAX_DIM.value)
-    dreamer = dreamer_lib.Dreamer(runs[0].model, runs[0].layers, **_dreamer_options())
+    layers = _steered(runs[0].layers)
+    options = _dreamer_options()
+    if isinstance(layers, objectives.Objective):
+        options["channels"] = None  # already in the objective's terms
+    dreamer = dreamer_lib.Dreamer(runs[0].model, layers, **options)
     with callbacks.StopOnInterrupt() as stop:
         result = dreamer.dream(image, size=size, config=config, max_dim=_MAX_DIM.value,
                                callbacks=_callbacks(stop, _TENSORBOARD.value))
@@ -346,7 +383,22 @@ def rerun_main(argv: list[str]) -> int:
     return EXIT_INTERRUPTED if stop.interrupted else 0
 
 
-COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main}
+@_command
+def classes_main(argv: list[str]) -> int:
+    """Lists a classifier's classes: index and name (from a saved model's metadata).
+
+    USAGE: tfdream classes MODEL
+    """
+    (model,) = _arguments(argv, _MODEL)
+    loaded = models.load_model(_model_path(model), weights=None, preprocessing="identity")
+    top = steering.classifier_top(loaded.model)
+    names = steering.class_names(_model_path(model))
+    print("\n".join(f"{index}\t{names[index] if names else ''}".rstrip() for index in range(int(top.units))))
+    return 0
+
+
+COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main,
+            "classes": classes_main}
 
 
 def adopt_flags(command: str) -> None:
