@@ -194,6 +194,8 @@ class Dreamer:
         unknown = sorted(set(options) - {field.name for field in dataclasses.fields(config_lib.DreamConfig)})
         if unknown:
             raise TypeError(f"dream() got unknown options {unknown}; see tfdream.DreamConfig for the valid ones")
+        if isinstance(options.get("mask"), os.PathLike):
+            options["mask"] = os.fspath(options["mask"])
         mask = options.pop("mask") if not isinstance(options.get("mask", ""), str) else None
         if mask is not None:
             logger.warning("mask given as an array: the dream's config cannot record it for a rerun")
