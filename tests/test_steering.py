@@ -54,7 +54,7 @@ def test_mask_file_is_recorded_in_the_config_and_colour_masks_are_refused(tiny_d
     path = tmp_path / "mask.png"
     PIL.Image.fromarray(np.full((6, 9), 255, np.uint8)).save(path)
     result = tiny_dreamer.dream(tiny_image, steps=1, octaves=(0,), seed=0, mask=str(path))
-    assert result.config.mask == str(path)
+    assert result.config.mask == str(path.resolve())
     np.testing.assert_array_equal(result.image, tiny_dreamer.dream(tiny_image, steps=1, octaves=(0,), seed=0).image)
     colour = tmp_path / "colour.png"
     PIL.Image.fromarray(testing.sample_image(8, 8)).save(colour)

@@ -309,8 +309,6 @@ def dream_main(argv: list[str]) -> int:
     if len(runs) != 1:
         raise app.UsageError(f"dream makes one image but the flags name {len(runs)} runs: "
                              f"{[run.label for run in runs]}; use `tfdream compare`")
-    if config.mask:
-        config = dataclasses.replace(config, mask=os.path.abspath(config.mask))
     image, size = _source(source)
     described = sidecar.describe_input(image, size=size, max_dim=_MAX_DIM.value)
     layers = _steered(runs[0].layers)

@@ -201,6 +201,7 @@ class Dreamer:
             logger.warning("mask given as an array: the dream's config cannot record it for a rerun")
         config = dataclasses.replace(config or config_lib.DreamConfig(), **options)
         if mask is None and config.mask:
+            config = dataclasses.replace(config, mask=os.path.abspath(config.mask))  # rerun from any folder
             mask = config.mask
         mask = None if mask is None else steering.load_mask(np.asarray(mask) if isinstance(mask, PIL.Image.Image)
                                                             else mask)
