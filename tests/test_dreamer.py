@@ -134,7 +134,8 @@ def test_get_config_round_trip_rebuilds_the_same_dreamer(saved_tiny_model, tiny_
     dreamer = Dreamer(saved_tiny_model, layers={"conv1": 0.5, "conv3": 1.0}, loss="l2", channels={"conv3": [1, 2]})
     config = dreamer.get_config()
     assert config["model"] == str(saved_tiny_model.resolve())
-    assert config["terms"][1] == {"layer": "conv3", "weight": 1.0, "channels": (1, 2), "reduction": "l2"}
+    assert config["terms"][1] == {"kind": "layer", "layer": "conv3", "weight": 1.0, "channels": [1, 2],
+                                  "reduction": "l2", "mask": None}
     rebuilt = Dreamer.from_config(json.loads(json.dumps(config)))
     assert json.loads(json.dumps(rebuilt.get_config())) == json.loads(json.dumps(config))
     a = dreamer.dream(tiny_image, steps=2, octaves=(0,), seed=1)

@@ -1,4 +1,4 @@
-"""The `tfdream` command, on absl flags: dream, compare, layers, rerun, resume, video, zoom, convert, channels.
+"""The `tfdream` command, on absl flags: one subcommand per job.
 
     tfdream dream [INPUT] OUTPUT [--model=inception_v3] [--layers=mixed3,mixed5:2] [--steps=50] ...
     tfdream compare [INPUT] OUTPUT_DIR [--studies=inception_v3_low_vs_high] [--models=..] [--layer_sets=..]
@@ -9,6 +9,7 @@
     tfdream zoom [INPUT] OUTPUT.mp4|.gif [--frames=48] [--zoom=1.05] [--rotate=0] [--interpolate=0] ...
     tfdream convert GRAPH KERAS_FILE   (tensorflow_inception_graph.pb or inception5h.zip -> .keras)
     tfdream channels [INPUT] OUTPUT --layer=block4_conv3 --channels=0-15 [--render=lapnorm] [--size=128,128]
+    tfdream classes MODEL
 
 `tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. A flag of
 another command is a usage error, whether given on the command line or in a flagfile (a value that would be
@@ -30,7 +31,7 @@ from absl import logging
 import tensorflow as tf
 
 from tfdream import callbacks, checkpoints, compare, files, flag_fields, googlenet, images, inference, metadata
-from tfdream import models, motion, objectives, renders, samples, sidecar, sources, studies
+from tfdream import models, motion, objectives, renders, samples, sidecar, sources, steering, studies
 from tfdream import config as config_lib
 from tfdream import dreamer as dreamer_lib
 
@@ -61,6 +62,14 @@ _CONFIG = flag_fields.define_flags(config_lib.DreamConfig)
 _RENDER = flags.DEFINE_string("render", None, f"One of the TensorFlow DeepDream notebook's renders "
                               f"({', '.join(renders.RENDERS)}): its DreamConfig values, under config flags given.")
 _LAYER = flags.DEFINE_string("layer", None, "channels: the layer whose channels are dreamed.")
+# Steering (dream): see docs/steering.md. --mask and --preserve_colors are DreamConfig fields, defined above.
+_OBJECTIVE = flags.DEFINE_string("objective", None, "dream: the objective as an expression instead of --layers, e.g. "
+                                 "\"mixed3 + 0.5 * neuron('mixed4', 7) - tv(0.1)\" (tfdream.objectives.parse).")
+_GUIDE = flags.DEFINE_string("guide", None, "dream: guide image; each --layers layer is dreamed toward what the guide "
+                             "excites in it (objectives.guide).")
+_CLASS = flags.DEFINE_string("class", None, "dream: a class name or index of a classifier with a top to dream "
+                             "(its pre-softmax logit), added to --layers if given; `tfdream classes MODEL` lists them.")
+_STEERING_FLAGS = [_OBJECTIVE, _GUIDE, _CLASS]
 _INPUT = flags.DEFINE_string("input", None, f"Image file or bundled sample ({', '.join(samples.NAMES)}); "
                              f"default: {samples.DEFAULT}.")
 _SIZE = flags.DEFINE(flag_fields.IntsParser(2), "size", None,
@@ -113,7 +122,7 @@ _MOTION_FLAGS = [_MODEL, _WEIGHTS, _LAYERS, _LOSS, _CHANNELS, _PREPROCESSING, _M
                  _STRATEGY, _PRESETS, *_CONFIG.values(), _INPUT, _OUTPUT, _MAX_DIM, _OVERWRITE, _PROGRESS,
                  _LATER_STEPS, _LATER_OCTAVES, _WORK_DIR]
 _COMMAND_FLAGS = {
-    "dream": [*_DREAM_FLAGS, _OUTPUT, *_HISTORY_FLAGS, _CHECKPOINT_EVERY],
+    "dream": [*_DREAM_FLAGS, _OUTPUT, *_HISTORY_FLAGS, _CHECKPOINT_EVERY, *_STEERING_FLAGS],
     "compare": [*_DREAM_FLAGS, _MODELS, _LAYER_SETS, _OUTPUT_DIR],
     "layers": [_MODEL],
     "rerun": [_SIDECAR, _OUTPUT, *_HISTORY_FLAGS, _OVERWRITE, _PROGRESS, _TENSORBOARD, _STRATEGY],
@@ -124,6 +133,7 @@ _COMMAND_FLAGS = {
     "channels": [_MODEL, _WEIGHTS, _LAYER, _CHANNELS, _LOSS, _PREPROCESSING, _MIN_SIZE, _JIT_COMPILE, _PRECISION,
                  _STRATEGY, *_CONFIG.values(), _RENDER, _INPUT, _SIZE, _MAX_DIM, _OUTPUT, _OVERWRITE, _PROGRESS,
                  _TENSORBOARD],
+    "classes": [_MODEL],
 }
 
 
@@ -283,6 +293,27 @@ def _save(result: dreamer_lib.DreamResult, output: str, source: sources.Source |
     logging.info("wrote %s and %s%s", path, sidecar.sidecar_path(path), interrupted if result.interrupted else "")
 
 
+def _steered(layers):
+    """The `Dreamer(layers=...)` argument with --objective, --guide and --class applied."""
+    if _OBJECTIVE.value is not None:
+        if _LAYERS.present or _GUIDE.value or _CLASS.value or _CHANNELS.value:
+            raise app.UsageError("--objective names the whole objective: drop --layers, --channels, --guide, --class")
+        return objectives.parse(_OBJECTIVE.value)
+    weights = layers if isinstance(layers, dict) else {name: 1.0 for name in (
+        () if layers is None else [layers] if isinstance(layers, str) else layers)}
+    parts = []
+    if _GUIDE.value:
+        if not weights or _CHANNELS.value:
+            raise app.UsageError("--guide needs --layers (the layers to guide) and takes no --channels")
+        parts += [objectives.guide(os.path.abspath(_GUIDE.value), name, weight=weight)
+                  for name, weight in weights.items()]
+    if _CLASS.value:
+        parts.append(objectives.class_logit(int(_CLASS.value) if _CLASS.value.isdigit() else _CLASS.value))
+        if weights and not _GUIDE.value:
+            parts.append(objectives.from_layers(weights, reduction=_LOSS.value, channels=_channels()))
+    return sum(parts[1:], parts[0]) if parts else layers
+
+
 @_command
 def dream_main(argv: list[str]) -> int:
     """Dreams one image.
@@ -298,7 +329,11 @@ def dream_main(argv: list[str]) -> int:
         raise app.UsageError(f"dream makes one image but the flags name {len(runs)} runs: "
                              f"{[run.label for run in runs]}; use `tfdream compare`")
     source = _source(source)
-    dreamer = dreamer_lib.Dreamer(runs[0].model, runs[0].layers, **_dreamer_options())
+    layers = _steered(runs[0].layers)
+    options = _dreamer_options()
+    if isinstance(layers, objectives.Objective):
+        options["channels"] = None  # already in the objective's terms
+    dreamer = dreamer_lib.Dreamer(runs[0].model, layers, **options)
     checkpointer = checkpoints.Checkpointer(checkpoints.checkpoint_path(output), source=source.get_config(),
                                             image_path=output, every=_checkpoint_seconds())
     with callbacks.StopOnInterrupt() as stop:
@@ -484,9 +519,23 @@ def channels_main(argv: list[str]) -> int:
     return stop.exit_status
 
 
+@_command
+def classes_main(argv: list[str]) -> int:
+    """Lists a classifier's classes: index and name (from a saved model's metadata).
+
+    USAGE: tfdream classes MODEL
+    """
+    (model,) = _arguments(argv, _MODEL)
+    loaded = models.load_model(model, weights=None, preprocessing="identity")
+    top = steering.classifier_top(loaded.model)
+    names = steering.class_names(model)
+    print("\n".join(f"{index}\t{names[index] if names else ''}".rstrip() for index in range(int(top.units))))
+    return 0
+
+
 COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main, "rerun": rerun_main,
             "resume": resume_main, "video": video_main, "zoom": zoom_main, "convert": convert_main,
-            "channels": channels_main}
+            "channels": channels_main, "classes": classes_main}
 
 
 def adopt_flags(command: str) -> None:

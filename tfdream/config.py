@@ -42,6 +42,10 @@ class DreamConfig:
             halves the band's size; halving stops at bands under 3 pixels).
         noise: The start of a dream from noise: "normal" (seeded normal noise around mid-grey) or "grey"
             (the TensorFlow DeepDream notebook's: grey 100 plus seeded uniform noise in [0, 1)).
+        mask: Greyscale image file (any size, white dreams, black stays, grey in between) scaling each step
+            per pixel, so only part of the picture dreams; "" for none. `Dreamer.dream(mask=array)` also takes
+            an array, which a sidecar cannot record.
+        preserve_colors: Keep the input's colours: dream only the luminance (YUV; see `tfdream.colors`).
     """
 
     steps: int = 50
@@ -58,6 +62,8 @@ class DreamConfig:
     batch_pixels: int = 1 << 20
     laplacian_levels: int = 4
     noise: str = "normal"
+    mask: str = ""
+    preserve_colors: bool = False
 
     def __post_init__(self):
         octaves = self.octaves
@@ -90,6 +96,9 @@ class DreamConfig:
         _check(_is_int(self.laplacian_levels) and self.laplacian_levels >= 1, "laplacian_levels must be an int >= 1",
                "laplacian_levels", self.laplacian_levels)
         _check(self.noise in noise_lib.NOISES, f"noise must be one of {noise_lib.NOISES}", "noise", self.noise)
+        _check(isinstance(self.mask, str), "mask must be an image path or \"\" for none", "mask", self.mask)
+        _check(isinstance(self.preserve_colors, bool), "preserve_colors must be True or False", "preserve_colors",
+               self.preserve_colors)
 
     @property
     def tile_overlap(self) -> int:

@@ -19,8 +19,8 @@ import tensorflow as tf
 from tfdream import callbacks as callbacks_lib
 from tfdream import config as config_lib
 from tfdream import history as history_lib
-from tfdream import checkpoints, checks, display, images, inference, memory, models, objectives, octaves
-from tfdream import smoothing, sources, steps, tiling
+from tfdream import checkpoints, checks, colors, display, images, inference, memory, models, objectives
+from tfdream import octaves, smoothing, sources, steering, steps, tiling
 
 logger = logging.getLogger(__name__)
 
@@ -125,18 +125,21 @@ class Dreamer:
             raise ValueError(f"min_size must be None or an int >= 1. Received: min_size={min_size!r}")
         self.loaded = models.load_model(model, weights=weights, preprocessing=preprocessing, min_size=min_size)
         self.objective = self._objective(layers, loss, channels)
-        self.extractor = models.feature_extractor(self.loaded.model, self.objective.layers)
+        top = self._resolve_classes(model) if self.objective.needs_top else None
+        self.extractor = steering.extractor_with_top(self.loaded.model, self.objective.layers, top is not None)
         self.objective.check_channels({name: int(out.shape[-1]) for name, out in self.extractor.output.items()})
+        self._guides = tuple(self._preprocess(images.load_image(term.image)) for term in self.objective.guides)
+        self._term_masks = tuple(steering.load_mask(mask) for mask in self.objective.masks)
         self.precision = inference.resolve(precision)
         self.replicas = 1 if strategy is None else strategy.num_replicas_in_sync
         self.network = inference.build(self.extractor, self.precision, strategy)
         self.gradient_fn = steps.make_gradient_fn(self.network, self.objective, jit_compile=jit_compile,
-                                                  strategy=strategy)
+                                                  strategy=strategy, top=top)
         self._config = {
             "model": _model_reference(model),
             "weights": _weights_reference(weights),
             "preprocessing": self.loaded.preprocessing.name,
-            "terms": [dataclasses.asdict(term) for term in self.objective.terms],
+            "terms": self.objective.get_config(),
             "min_size": self.loaded.min_size,
             "jit_compile": jit_compile,
             "precision": self.precision,
@@ -155,6 +158,21 @@ class Dreamer:
             return objectives.from_layers(layers, reduction=loss, channels=channels)
         return objectives.from_layers(models.resolve_layers(self.loaded, layers), reduction=loss, channels=channels)
 
+    def _resolve_classes(self, model) -> keras.layers.Dense:
+        """Resolves the class terms' names to indices; returns the classifier's top."""
+        top = steering.classifier_top(self.loaded.model)
+        names = steering.class_names(model)
+        classes = int(top.units)
+        terms = tuple(term.resolve(names, classes) if isinstance(term, objectives.ClassLogit) else term
+                      for term in self.objective.terms)
+        self.objective = objectives.Objective(terms)
+        return top
+
+    def _preprocess(self, rgb: np.ndarray) -> np.ndarray:
+        """float RGB (H, W, 3) in [0, 255] to model space, in bands."""
+        preprocessing = self.loaded.preprocessing
+        return _in_bands(lambda rows: preprocessing.preprocess(rows).numpy(), rgb, np.float32)
+
     def get_config(self) -> dict[str, Any]:
         """JSON-ready description; `Dreamer.from_config` rebuilds the same dreamer from a named or saved model.
 
@@ -165,7 +183,7 @@ class Dreamer:
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, strategy: tf.distribute.Strategy | None = None) -> Dreamer:
         """Inverse of `get_config` (not for in-memory `keras.Model`s); where to run is given anew (`strategy`)."""
-        objective = objectives.Objective(tuple(objectives.Term(**term) for term in config["terms"]))
+        objective = objectives.Objective.from_config(config["terms"])
         return cls(
             config["model"],
             objective,
@@ -214,7 +232,8 @@ class Dreamer:
                 `tfdream.checkpoints`).
             resume_from: Go on from this state of the same dream (same input, config and seed) instead of
                 starting over; the result is the one an uninterrupted dream gives.
-            **options: `DreamConfig` fields, e.g. `steps=50, octaves=range(-2, 3), tile_size=512, seed=0`.
+            **options: `DreamConfig` fields, e.g. `steps=50, octaves=range(-2, 3), tile_size=512, seed=0`;
+                `mask` also takes an array (H, W) or (H, W, 1) or a PIL image (not recorded in the config).
 
         Returns:
             A `DreamResult` whose image has the input's size.
@@ -223,7 +242,18 @@ class Dreamer:
         unknown = sorted(set(options) - {field.name for field in dataclasses.fields(config_lib.DreamConfig)})
         if unknown:
             raise TypeError(f"dream() got unknown options {unknown}; see tfdream.DreamConfig for the valid ones")
-        config = dataclasses.replace(config or config_lib.DreamConfig(), **options).seeded()
+        if isinstance(options.get("mask"), os.PathLike):
+            options["mask"] = os.fspath(options["mask"])
+        mask = options.pop("mask") if not isinstance(options.get("mask", ""), str) else None
+        if mask is not None:
+            logger.warning("mask given as an array: the dream's config cannot record it for a rerun")
+        config = dataclasses.replace(config or config_lib.DreamConfig(), **options)
+        if mask is None and config.mask:
+            config = dataclasses.replace(config, mask=os.path.abspath(config.mask))  # rerun from any folder
+            mask = config.mask
+        mask = None if mask is None else steering.load_mask(np.asarray(mask) if isinstance(mask, PIL.Image.Image)
+                                                            else mask)
+        config = config.seeded()
         if config.tile_size is not None and config.tile_size < self.min_size:
             raise ValueError(
                 f"tile_size must be >= {self.min_size}, the smallest input of {self.loaded.name!r}. "
@@ -243,7 +273,7 @@ class Dreamer:
         else:
             rgb = images.load_image(source, max_dim=max_dim)
         preprocessing = self.loaded.preprocessing
-        original = _in_bands(lambda rows: preprocessing.preprocess(rows).numpy(), rgb, np.float32)
+        original = self._preprocess(rgb)
         del rgb
         history = history_lib.LossHistory(self.objective.labels, resume_from.records if resume_from else ())
         if resume_from is not None:
@@ -251,9 +281,15 @@ class Dreamer:
             rng.bit_generator.state = resume_from.rng
         callbacks = callbacks_lib.CallbackList(callbacks)
         callbacks.on_begin(config, shapes)
-        dreamed, interrupted = self._run_octaves(original, shapes, config, rng, history, callbacks, checkpoint,
-                                                 resume_from)
-        final = _to_uint8(preprocessing, octaves.resize(dreamed, original.shape[:2]))
+        dreamed, interrupted = self._run_octaves(original, shapes, config, rng, history, callbacks, mask,
+                                                 checkpoint, resume_from)
+        dreamed = octaves.resize(dreamed, original.shape[:2])
+        if mask is not None:  # the masked-out part is the input exactly, not its trip through smaller octaves
+            dreamed = original + steering.mask_at(mask, original.shape[:2]) * (dreamed - original)
+        final = _to_uint8(preprocessing, dreamed)
+        if config.preserve_colors:
+            rgb = _in_bands(lambda rows: preprocessing.deprocess(rows).numpy(), original, np.float32)
+            final = colors.with_chroma_of(final, rgb)
         result = DreamResult(final, history, config, self.get_config(), interrupted, time.monotonic() - start)
         callbacks.on_end(result)
         return result
@@ -297,7 +333,7 @@ class Dreamer:
             )
         return shapes
 
-    def _run_octaves(self, original, shapes, config, rng, history, callbacks, checkpoint,
+    def _run_octaves(self, original, shapes, config, rng, history, callbacks, mask, checkpoint,
                      resume_from) -> tuple[np.ndarray, bool]:
         preprocessing = self.loaded.preprocessing
         value_range = preprocessing.value_range
@@ -308,8 +344,9 @@ class Dreamer:
             first_octave, first_step, image = resume_from.octave, resume_from.step, resume_from.image.copy()
         else:
             first_octave, first_step, image = 0, 0, octaves.resize(original, shapes[0])
-        if config.detail and image is original:
-            image = image.copy()  # the original is reinjected after each octave; else it is dreamed in place
+        keeps_original = config.detail or mask is not None or config.preserve_colors
+        if keeps_original and image is original:
+            image = image.copy()  # detail, masks and colours read the original later; else it is dreamed in place
         for index, shape in enumerate(shapes):
             if index < first_octave:
                 continue
@@ -318,19 +355,27 @@ class Dreamer:
             grid = tiling.make_grid(shape, config.tile_size, config.tile_overlap, min_tile=self.min_size)
             batch_size = max(1, config.batch_pixels // (grid.tile[0] * grid.tile[1])) * self.replicas
             gradient = np.empty_like(image)
+            octave_mask = None if mask is None else steering.mask_at(mask, shape)
+            term_masks = (np.concatenate([steering.mask_at(m, shape) for m in self._term_masks], axis=-1)
+                          if self._term_masks else None)
+            guides = self._guide_features(shape, config)
             for step in range(first_step if index == first_octave else 0, config.steps):
                 shift = (int(rng.integers(shape[0])), int(rng.integers(shape[1]))) if config.random_roll else (0, 0)
                 sigma = smoothing.cascade_sigma(step, config.steps, config.smoothing)
                 values, batch_size = tiling.tiled_gradient(
-                    image, steps.bind_sigma(self.gradient_fn, sigma, laplacian_levels), grid, shift, batch_size,
-                    gradient,
+                    image, steps.bind_sigma(self.gradient_fn, sigma, laplacian_levels, guides), grid, shift,
+                    batch_size, gradient, term_masks,
                 )
                 total = sum(weights[label] * value for label, value in values.items())
+                if config.preserve_colors:
+                    colors.luminance_gradient(gradient, preprocessing)
                 scale = smoothing.gradient_scale(gradient, config.normalization)
                 skipped = not (np.isfinite(scale) and np.isfinite(total))
                 if skipped:
                     logger.warning("octave %d step %d: non-finite gradient or loss, step skipped", index, step)
                 else:
+                    if octave_mask is not None:  # after the scale: the dreamed part moves as in a full dream
+                        gradient *= octave_mask
                     steps.ascend(image, gradient, step_size, scale, value_range)
                 record = history.append(index, step, total, values, skipped)
                 callbacks.on_step(record)
@@ -378,6 +423,14 @@ class Dreamer:
         from tfdream import motion  # pylint: disable=import-outside-toplevel
 
         return motion.dream_zoom(self, image, dst, **options)
+
+
+    def _guide_features(self, shape: tuple[int, int], config: config_lib.DreamConfig) -> tuple[np.ndarray, ...]:
+        """Each guide term's features at the scale of an octave of `shape` (see `steering.guide_features`)."""
+        return tuple(
+            steering.guide_features(self.extractor, guide, term.layer, shape, config.tile_size, self.min_size)
+            for term, guide in zip(self.objective.guides, self._guides)
+        )
 
 
 def _model_reference(model: str | os.PathLike | keras.Model) -> str:

@@ -103,10 +103,13 @@ def activation_bytes_per_pixel(network: keras.Model, side: int = _PROBE_SIDE) ->
 
     Args:
         network: A model from (batch, H, W, 3) images.
-        side: The probe tile's side (at least the network's smallest input).
+        side: The probe tile's side (at least the network's smallest input); a network with a fixed input size
+            is traced at that size.
     """
+    fixed = tuple(network.inputs[0].shape[1:3])
+    height, width = fixed if None not in fixed else (side, side)  # a fixed-size network is traced at its size
     traced = tf.function(lambda tiles: network(tiles, training=False), autograph=False)
-    graph = traced.get_concrete_function(tf.TensorSpec([1, side, side, 3], tf.float32)).graph
+    graph = traced.get_concrete_function(tf.TensorSpec([1, height, width, 3], tf.float32)).graph
     from_input = {graph.inputs[0].ref()}  # the tiles; the other inputs are the captured weights
     total = graph.inputs[0].shape.num_elements() * 4
     for operation in graph.get_operations():  # in the order they were made: inputs before their users
@@ -116,7 +119,7 @@ def activation_bytes_per_pixel(network: keras.Model, side: int = _PROBE_SIDE) ->
             from_input.add(output.ref())
             if operation.type not in _VIEWS and output.dtype.is_floating and output.shape.is_fully_defined():
                 total += output.shape.num_elements() * output.dtype.size
-    return total / (side * side)
+    return total / (height * width)
 
 
 def available_bytes() -> int | None:

@@ -158,6 +158,7 @@ def tiled_gradient(
     shift: tuple[int, int],
     batch_size: int,
     out: np.ndarray,
+    masks: np.ndarray | None = None,
 ) -> tuple[dict[str, float], int]:
     """Blends per-tile gradients of `image` (rolled by `shift`) into `out`.
 
@@ -168,6 +169,8 @@ def tiled_gradient(
         shift: Roll (dy, dx) applied to the image before tiling.
         batch_size: Tiles per network call; halved and retried when the device runs out of memory.
         out: float32 (H, W, 3), overwritten with the blended gradient.
+        masks: Optional float32 (H, W, k) per-pixel maps cut into tiles like the image and passed to
+            `gradient_fn` as its second argument (the term masks of `tfdream.steps`).
 
     Returns:
         (mean per-term value over tiles, the batch size that worked).
@@ -191,11 +194,14 @@ def tiled_gradient(
     while done < len(positions):
         chunk = positions[done : done + batch_size]
         tiles = np.empty((len(chunk), th, tw, image.shape[2]), np.float32)
-        for tile, (i, j) in zip(tiles, chunk):
+        mask_tiles = None if masks is None else np.empty((len(chunk), th, tw, masks.shape[2]), np.float32)
+        for index, (i, j) in enumerate(chunk):
             for source, target in windows(i, j):
-                tile[target] = image[source]
+                tiles[index][target] = image[source]
+                if mask_tiles is not None:
+                    mask_tiles[index][target] = masks[source]
         try:
-            gradients, values = gradient_fn(tiles)
+            gradients, values = gradient_fn(tiles) if masks is None else gradient_fn(tiles, mask_tiles)
         except tf.errors.ResourceExhaustedError:
             if batch_size == 1:
                 raise
