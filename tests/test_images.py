@@ -1,6 +1,5 @@
 """Tests for tfdream.images; every input file is generated here, under tmp_path."""
 
-import errno
 import io
 import logging
 import os

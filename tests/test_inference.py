@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfdream import Dreamer, inference, steps, testing
+from tfdream import Dreamer, inference, steps
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def test_the_tour_runs_at_small_sizes(tmp_path):
     notebook = _run_tour(tmp_path, SMOKE_PARAMETERS)
     html = "\n".join(_outputs(notebook, "text/html"))
     assert "<progress" in html  # the live bar, rendered as HTML in the kernel
-    assert html.count("data:image/png;base64,") >= 4  # dreams and the octave shown by the bar
+    assert html.count("data:image/png;base64,") >= 5  # dreams and the octave shown by the bar
     assert "vgg16 · block4_conv3+block5_conv3 · octaves 0 · 1 steps · seed 0" in html
     assert len(_outputs(notebook, "image/png")) >= 4  # histories and the comparison's pictures
     written = {path.name for path in (tmp_path / "tour_output").iterdir()}

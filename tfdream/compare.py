@@ -116,15 +116,23 @@ def compare(
         dreamer = dreamer_lib.Dreamer(run.model, run.layers, **dict(dreamer_options or {}))
         callbacks = make_callbacks(stem) if make_callbacks else ()
         result = dreamer.dream(source, config=config, callbacks=callbacks)
-        written[f"{stem}.png"] = result.save(folder / f"{stem}.png", overwrite=overwrite)
-        written[f"{stem}.json"] = sidecar.write(result, folder / f"{stem}.png", source, overwrite=overwrite)
-        written[f"{stem}_history.csv"] = result.history.to_csv(folder / f"{stem}_history.csv", overwrite=overwrite)
+        written.update(save_run(result, folder, stem, source, overwrite=overwrite))
         done.append(run)
         results.append(result)
         if result.interrupted:
             break
     written.update(_write_shared(folder, source, done, results, sheet_width, overwrite))
     return Comparison(done, results, written, results[-1].interrupted)
+
+
+def save_run(result: dreamer_lib.DreamResult, folder: pathlib.Path, stem: str,
+             source: sources.Source | Mapping[str, Any], *, overwrite: bool = False) -> dict[str, pathlib.Path]:
+    """Writes one run of a comparison or gallery: `stem.png`, its sidecar `stem.json` and `stem_history.csv`."""
+    return {
+        f"{stem}.png": result.save(folder / f"{stem}.png", overwrite=overwrite),
+        f"{stem}.json": sidecar.write(result, folder / f"{stem}.png", source, overwrite=overwrite),
+        f"{stem}_history.csv": result.history.to_csv(folder / f"{stem}_history.csv", overwrite=overwrite),
+    }
 
 
 def _write_shared(folder, source, runs, results, sheet_width, overwrite) -> dict[str, pathlib.Path]:

@@ -170,22 +170,12 @@ class _Graph:
         return ordered
 
     def ancestors(self, names: Sequence[str]) -> set[str]:
-        found, stack = set(), list(names)
-        while stack:
-            name = stack.pop()
-            if name not in found:
-                found.add(name)
-                stack.extend(self.inputs[name])
-        return found
+        """`names` and every node they read from, directly or not."""
+        return _reachable(names, self.inputs)
 
     def descendants(self, names: Sequence[str]) -> set[str]:
-        found, stack = set(), list(names)
-        while stack:
-            name = stack.pop()
-            if name not in found:
-                found.add(name)
-                stack.extend(self.consumers[name])
-        return found
+        """`names` and every node that reads from them, directly or not."""
+        return _reachable(names, self.consumers)
 
     def op(self, name: str) -> str:
         return self.nodes[name].op
@@ -439,3 +429,14 @@ class _Converter:
 def layer_weights(model: keras.Model) -> Mapping[str, list[tuple[int, ...]]]:
     """{layer name: weight shapes} of the layers that hold weights, to compare two networks by name."""
     return {layer.name: [tuple(weight.shape) for weight in layer.weights] for layer in model.layers if layer.weights}
+
+
+def _reachable(names: Sequence[str], edges: Mapping[str, Sequence[str]]) -> set[str]:
+    """`names` and every node reached from them along `edges` (node -> its neighbours)."""
+    found, stack = set(), list(names)
+    while stack:
+        name = stack.pop()
+        if name not in found:
+            found.add(name)
+            stack.extend(edges[name])
+    return found

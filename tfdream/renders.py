@@ -176,9 +176,7 @@ def channel_gallery(
         result = dreamer.dream(image, size=size, config=config, max_dim=max_dim,
                                callbacks=make_callbacks(stem) if make_callbacks else ())
         result.dreamer = {**record, "terms": result.dreamer["terms"]}  # the model as loaded, not the in-memory one
-        written[f"{stem}.png"] = result.save(folder / f"{stem}.png", overwrite=overwrite)
-        written[f"{stem}.json"] = sidecar.write(result, folder / f"{stem}.png", source, overwrite=overwrite)
-        written[f"{stem}_history.csv"] = result.history.to_csv(folder / f"{stem}_history.csv", overwrite=overwrite)
+        written.update(compare.save_run(result, folder, stem, source, overwrite=overwrite))
         done.append(channel)
         results.append(result)
         if result.interrupted:
