@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 from absl.testing import flagsaver
 
-from tfdream import Dreamer, cli, images, metadata, objectives, steering, steps, testing
+from tfdream import Dreamer, cli, files, images, metadata, objectives, steering, steps, testing
 
 CLASSES = ("bedroom", "kitchen", "library")
 
@@ -175,7 +175,7 @@ def test_command_line_guide_mask_and_colours_rerun_bit_identically(saved_tiny_mo
     assert _tfdream("dream", photo, tmp_path / "a.png", *args) == 0
     side = json.loads((tmp_path / "a.json").read_text())
     assert [term["kind"] for term in side["dreamer"]["terms"]] == ["guide", "guide"]
-    assert side["dreamer"]["terms"][0]["image"] == {"path": str(guide), "sha256": steering.file_sha256(guide)}
+    assert side["dreamer"]["terms"][0]["image"] == {"path": str(guide), "sha256": files.sha256(guide)}
     assert side["config"]["mask"] == str(mask_path) and side["config"]["preserve_colors"] is True
     assert _tfdream("rerun", tmp_path / "a.json", tmp_path / "b.png", "--noprogress") == 0
     first, second = (np.asarray(PIL.Image.open(tmp_path / name)) for name in ("a.png", "b.png"))

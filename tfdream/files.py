@@ -1,4 +1,4 @@
-"""Output files: checked before the work, written atomically (never a half-written file).
+"""Files: outputs checked before the work and written atomically (never a half-written file), and digests.
 
 Every file the library writes goes through `atomic_write`: images (`images.save_image`), sidecars, loss
 histories, figures (`save_figure`), text (`write_text`), model metadata and training outputs.
@@ -7,6 +7,7 @@ histories, figures (`save_figure`), text (`write_text`), model metadata and trai
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pathlib
 import uuid
@@ -130,3 +131,12 @@ def save_figure(fig, path: str | os.PathLike, *, overwrite: bool = False) -> pat
     with atomic_write(path, overwrite=overwrite) as handle:
         fig.savefig(handle, format=path.suffix.lstrip(".").lower() or "png", dpi=120)
     return path
+
+
+def sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file's bytes, read in blocks (the records that let a rerun refuse a changed input)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

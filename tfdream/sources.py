@@ -11,7 +11,6 @@ sha256) and is rebuilt from that record (`from_config`; `load` then refuses a fi
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import pathlib
 from collections.abc import Mapping, Sequence
@@ -19,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tfdream import checks, images, samples
+from tfdream import checks, files, images, samples
 from tfdream import noise as noise_lib
 
 KINDS = ("file", "sample", "noise")
@@ -106,11 +105,7 @@ class Source:
             raise ValueError("noise has no file to digest. Received: kind='noise'")
         if not path.is_file():
             raise images.ImageError(f"Cannot load image '{path}': no such file.")
-        digest = hashlib.sha256()
-        with path.open("rb") as file:
-            for block in iter(lambda: file.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
+        return files.sha256(path)
 
     def shapes(self) -> tuple[tuple[int, int] | None, tuple[int, int]]:
         """(height, width) of the file as decoded (None for noise) and of the input `load` gives, from the

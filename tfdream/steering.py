@@ -22,19 +22,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfdream import images, metadata, octaves
+from tfdream import files, images, metadata, octaves
 
 # Key of the classifier top's input among the extractor's outputs.
 TOP_INPUT = "(top input)"
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def describe_image(image: str | os.PathLike | np.ndarray) -> dict[str, Any]:
@@ -44,7 +35,7 @@ def describe_image(image: str | os.PathLike | np.ndarray) -> dict[str, Any]:
     path = pathlib.Path(image).resolve()
     if not path.is_file():
         raise images.ImageError(f"Cannot load image '{path}': no such file.")
-    return {"path": str(path), "sha256": file_sha256(path)}
+    return {"path": str(path), "sha256": files.sha256(path)}
 
 
 def image_from_record(record: Mapping[str, Any], name: str) -> str:
@@ -55,7 +46,7 @@ def image_from_record(record: Mapping[str, Any], name: str) -> str:
                          f"pass the path. Received: {name}={dict(record)!r}")
     if not os.path.isfile(path):
         raise images.ImageError(f"Cannot load image '{path}': no such file (the config's {name}).")
-    if file_sha256(path) != record.get("sha256"):
+    if files.sha256(path) != record.get("sha256"):
         raise ValueError(f"{name} {path!r} has changed since the config was written: its sha256 differs")
     return path
 
