@@ -5,13 +5,14 @@
     python examples/train_mit_indoor.py --dataset=folder:/data/my_pictures --test_fraction=0.2 \
         --architecture=resnet50 --out_dir=runs/mine
 
-The first MIT Indoor 67 run builds the TFDS dataset from `--manual_dir` (see docs/mit_indoor67.md). Rerunning
-the same command after an interruption resumes from the last finished epoch; a larger `--epochs` trains
-further. With `--strategy=multi_worker`, run the same command on every worker of the cluster described by
+The first MIT Indoor 67 run builds the TFDS dataset from `--manual_dir` (see docs/mit_indoor67.md). Ctrl-C,
+SIGTERM or SIGHUP end training after the current batch (exit 130, 143, 129); rerunning the same command after
+an interruption resumes from the last finished epoch; a larger `--epochs` trains further. With `--strategy=multi_worker`, run the same command on every worker of the cluster described by
 `TF_CONFIG` (docs/training.md, "More than one machine"). Every field of `TrainConfig` is a flag.
 `out_dir/model.keras` then dreams with `tfdream.Dreamer("runs/vgg11_bn/model.keras", layers="block4")`.
 """
 
+import contextlib
 import os
 import sys
 
@@ -20,7 +21,7 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from tfdream import flag_fields
+from tfdream import callbacks, flag_fields
 from tfdream.training import pipelines
 from tfdream.training import train
 
@@ -63,18 +64,25 @@ def main(argv):
         )
     except ValueError as error:
         raise app.UsageError(str(error)) from error
+    # One machine: a stop signal ends training after the current batch (exit 128 + signal). Several workers
+    # stop together only by being killed: the others would wait for a stopped one forever.
+    stop = callbacks.StopOnInterrupt()
     try:
-        model_path = train.train(
-            config, _OUT_DIR.value, data.train, data.test, data.class_names,
-            split=data.split, strategy=strategy, verbose=_VERBOSE.value,
-        )
+        with stop if config.strategy != "multi_worker" else contextlib.nullcontext():
+            model_path = train.train(
+                config, _OUT_DIR.value, data.train, data.test, data.class_names,
+                split=data.split, strategy=strategy, verbose=_VERBOSE.value, should_stop=stop.should_stop,
+            )
     except (tf.errors.AbortedError, tf.errors.UnavailableError) as error:
         if config.strategy != "multi_worker" or not _RESTART.value:
             raise
         # Collective operations cannot recover within a process: start afresh, as a cluster manager would.
         logging.warning("Another worker failed (%s); restarting to resume from the backup.", type(error).__name__)
         os.execv(sys.executable, [sys.executable, *sys.argv])
+    if stop.interrupted:
+        return stop.exit_status  # 130 for Ctrl-C, 143 for SIGTERM: the backup is kept, a rerun resumes
     logging.info("Saved %s", model_path)
+    return 0
 
 
 if __name__ == "__main__":

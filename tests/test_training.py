@@ -5,6 +5,7 @@ import io
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 
@@ -16,7 +17,7 @@ from PIL import Image
 from sklearn import datasets
 
 import tfdream
-from tfdream import metadata
+from tfdream import callbacks, metadata
 from tfdream.data.mit_indoor67 import mit_indoor67_dataset_builder
 from tfdream.training import architectures, evaluate, loop, pipelines, plots, train
 
@@ -306,6 +307,26 @@ def test_resume_after_interruption_continues_the_epoch_count(tmp_path):
     again = _EpochRecorder()
     _train(tmp_path, _config(epochs=2), callbacks=[again])
     assert again.epochs == []
+
+
+def test_a_stop_signal_ends_training_after_the_batch_and_keeps_the_last_epoch(tmp_path):
+    class SignalInEpoch(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.model.optimizer.iterations.numpy() == 4:  # the second of three batches of the second epoch
+                signal.raise_signal(signal.SIGTERM)
+
+    def run(**kwargs):
+        return train.train(_config(epochs=3), tmp_path, _dataset(12), None, _CLASSES, verbose=0, **kwargs)
+
+    with callbacks.StopOnInterrupt() as stop:
+        path = run(callbacks=[SignalInEpoch()], should_stop=stop.should_stop)
+    assert path is None and stop.exit_status == 143
+    assert not (tmp_path / "model.keras").exists()
+    assert [int(epoch) for epoch in train.read_history(tmp_path / "history.csv")["epoch"]] == [0]
+
+    resumed = _EpochRecorder()
+    path = run(callbacks=[resumed], should_stop=lambda: False)
+    assert resumed.epochs == [1, 2] and metadata.ModelMetadata.load(path).metrics["epochs"] == 3
 
 
 def test_training_without_test_data(tmp_path):

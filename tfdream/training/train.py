@@ -18,7 +18,7 @@ import logging
 import math
 import os
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -196,6 +196,23 @@ def epoch_seed(seed: int, epoch: int) -> int:
     return seed if epoch == 0 else int(np.random.SeedSequence((seed, epoch)).generate_state(1)[0])
 
 
+class _Stopped(Exception):
+    """Raised out of `Model.fit` to end it at once: no callback then records the unfinished epoch as done."""
+
+
+class StopWhenAsked(keras.callbacks.Callback):
+    """Ends `Model.fit` after the current batch once `should_stop()` is true (e.g. after a stop signal); the
+    backup then still holds the last finished epoch, so a resumed run redoes the unfinished one."""
+
+    def __init__(self, should_stop: Callable[[], bool]):
+        super().__init__()
+        self.should_stop = should_stop
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.should_stop():
+            raise _Stopped
+
+
 def train(
     config: TrainConfig,
     out_dir: str | os.PathLike,
@@ -207,7 +224,8 @@ def train(
     strategy: tf.distribute.Strategy | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: str | int = "auto",
-) -> pathlib.Path:
+    should_stop: Callable[[], bool] | None = None,
+) -> pathlib.Path | None:
     """Trains `config.architecture` from scratch, resuming from `out_dir/backup` if a previous run left one.
 
     A resumed run restores the weights, optimizer state and epoch count of the last finished epoch, and
@@ -230,9 +248,14 @@ def train(
             `make_strategy(config.strategy)`.
         callbacks: Extra Keras callbacks (not under `MultiWorkerMirroredStrategy`, which trains without fit).
         verbose: `keras.Model.fit` verbosity (1 shows a progress bar).
+        should_stop: Checked after every batch of `Model.fit` (one machine; several workers stop by being
+            killed, see `loop`); True ends training there, keeps the backup of the
+            last finished epoch for the next run to resume from, and writes no model (e.g.
+            `tfdream.callbacks.StopOnInterrupt().should_stop`, for SIGINT, SIGTERM and SIGHUP).
 
     Returns:
-        The path of the saved model, `out_dir/model.keras`, with its metadata beside it (written by the chief).
+        The path of the saved model, `out_dir/model.keras`, with its metadata beside it (written by the chief);
+        None when `should_stop` ended the run.
     """
     if not class_names:
         raise ValueError(f"class_names must not be empty. Received: class_names={class_names!r}")
@@ -277,19 +300,24 @@ def train(
         resuming = backup_dir.is_dir()
         if resuming:
             _LOG.info("Resuming from %s", backup_dir)
-        model.fit(
-            train_batches(config.seed),
-            epochs=config.epochs,
-            validation_data=test_batches,
-            callbacks=[
-                keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=False),
-                keras.callbacks.CSVLogger(str(history_csv), append=resuming),
-                keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False),
-                *callbacks,
-            ],
-            verbose=verbose,
-            shuffle=False,  # the pipeline shuffles, reproducibly
-        )
+        try:
+            model.fit(
+                train_batches(config.seed),
+                epochs=config.epochs,
+                validation_data=test_batches,
+                callbacks=[
+                    keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=False),
+                    keras.callbacks.CSVLogger(str(history_csv), append=resuming),
+                    keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False),
+                    *([StopWhenAsked(should_stop)] if should_stop is not None else []),
+                    *callbacks,
+                ],
+                verbose=verbose,
+                shuffle=False,  # the pipeline shuffles, reproducibly
+            )
+        except _Stopped:
+            _LOG.warning("Stopped: %s keeps the last finished epoch; run again to resume from it", backup_dir)
+            return None
 
     # Every worker reads the weights (reading synchronized variables may be a collective operation).
     weights = model.get_weights()
