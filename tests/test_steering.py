@@ -200,3 +200,13 @@ def test_command_line_objective_class_and_classes(saved_classifier, saved_tiny_m
     assert "unknown class 'libary'. Close matches: library." in caplog.text
     assert _tfdream("classes", saved_tiny_model) == 2
     assert "needs a classifier with a top" in caplog.text
+
+
+def test_a_named_model_dreams_a_class_with_its_imagenet_top():
+    dreamer = Dreamer("resnet50", objectives.class_logit(3), weights=None, precision="float32")
+    assert tuple(dreamer.extractor.inputs[0].shape) == (None, 224, 224, 3)  # tiles are resized to it in the step
+    assert steering.classifier_top(dreamer.loaded.model).units == 1000
+    rebuilt = Dreamer.from_config(dreamer.get_config())
+    assert tuple(rebuilt.extractor.inputs[0].shape) == (None, 224, 224, 3)
+    with pytest.raises(ValueError, match="weights='hed' has no classifier top"):
+        Dreamer("vgg16", objectives.class_logit(3), weights="hed")

