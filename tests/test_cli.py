@@ -183,15 +183,30 @@ def test_usage_without_a_command(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.run(["tfdream"])
     assert exit_info.value.code == cli.EXIT_USAGE
-    assert "tfdream rerun SIDECAR OUTPUT" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("usage: tfdream COMMAND") and "tfdream rerun SIDECAR OUTPUT" in err
+    assert err.rstrip().endswith("error: missing command")
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run(["tfdream", "dreem"])
+    assert exit_info.value.code == cli.EXIT_USAGE and "error: unknown command 'dreem'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run(["tfdream", "--help"])
+    assert exit_info.value.code == 0 and "error" not in capsys.readouterr().err
 
 
 def test_console_script_dreams(saved_tiny_model, photo, tmp_path):
-    process = console("dream", photo, tmp_path / "d.png", f"--model={saved_tiny_model}", "--steps=1", "--octaves=0")
+    process = console("dream", photo, tmp_path / "d.png", f"--model={saved_tiny_model}", "--steps=1", "--octaves=0",
+                      f"--history_plot={tmp_path / 'losses.png'}")
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
     assert "octave 1/1 step 1/1" in stderr  # the progress bar
     assert (tmp_path / "d.png").is_file() and (tmp_path / "d.json").is_file()
+    # Plain lines, no absl prefixes; the success line names every file written.
+    assert f"\nwrote {tmp_path / 'd.png'}, {tmp_path / 'd.json'}, {tmp_path / 'losses.png'}\n" in stderr
+    bad = console("dream", photo, tmp_path / "e.png", f"--model={saved_tiny_model}", "--steps=0")
+    _, stderr = bad.communicate(timeout=120)
+    assert bad.returncode == cli.EXIT_USAGE
+    assert "\nerror: steps must be an int >= 1. Received: steps=0\n" in stderr
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging as std_logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -143,6 +144,8 @@ def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
 
     @functools.wraps(main)
     def wrapper(argv: list[str]) -> int:
+        if logging.get_verbosity() < logging.DEBUG:  # --verbosity=1 keeps absl's prefixes (time, file, line)
+            logging.get_absl_handler().setFormatter(_PlainFormatter())
         try:
             _check_command_flags(main.__name__.removesuffix("_main"))
             return main(argv)
@@ -159,6 +162,14 @@ def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
             return EXIT_INTERRUPTED
 
     return wrapper
+
+
+class _PlainFormatter(std_logging.Formatter):
+    """Messages as a person reads them: the text alone, with "error: " or "warning: " in front where it is one."""
+
+    def format(self, record: std_logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if record.levelno < std_logging.WARNING else f"{record.levelname.lower()}: {text}"
 
 
 def _check_command_flags(command: str) -> None:
@@ -290,7 +301,8 @@ def _save(result: dreamer_lib.DreamResult, output: str, source: sources.Source |
         checkpointer.remove()
     interrupted = " (interrupted: the image after the last finished step"
     interrupted += f"; `tfdream resume {sidecar.sidecar_path(path)}` goes on)" if kept else ")"
-    logging.info("wrote %s and %s%s", path, sidecar.sidecar_path(path), interrupted if result.interrupted else "")
+    written = [path, sidecar.sidecar_path(path), *(holder.value for holder in _HISTORY_FLAGS if holder.value)]
+    logging.info("wrote %s%s", ", ".join(map(str, written)), interrupted if result.interrupted else "")
 
 
 def _steered(layers):
@@ -549,7 +561,10 @@ def run(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     if len(argv) < 2 or argv[1] not in COMMANDS:
         wants_help = len(argv) >= 2 and argv[1] in ("-h", "--help", "help")
-        sys.stderr.write(__doc__.split("\n\n", 2)[1] + "\n")
+        usage = "usage: tfdream COMMAND [ARGS] [flags]   (`tfdream COMMAND --help` lists its flags)\n\n"
+        problem = "" if wants_help else (f"\nerror: unknown command {argv[1]!r}\n" if len(argv) >= 2
+                                         else "\nerror: missing command\n")
+        sys.stderr.write(usage + __doc__.split("\n\n", 2)[1] + "\n" + problem)
         sys.exit(0 if wants_help else EXIT_USAGE)
     command = argv[1]
     sys.modules["__main__"].__doc__ = inspect.getdoc(COMMANDS[command]) + "\n"
