@@ -376,25 +376,34 @@ class Guide(_Kind):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class TotalVariation(_Kind):
-    """`total_variation`: mean absolute difference of neighbouring pixels of each tile (model space).
-
-    Give it a negative weight to smooth the dream. Tiles are regularized separately, so differences across
-    tile borders are not counted (the random roll moves the borders every step).
+class _ImageTerm(_Kind):
+    """A term on the tiles themselves (a regularizer), labelled by its kind.
 
     Attributes:
         weight: Multiplier in the total (negative to penalize).
         mask: Per-pixel mask of this term, or None.
     """
 
-    kind: ClassVar[str] = "total_variation"
     weight: float = 1.0
     mask: ImageRef | None = None
 
     def __post_init__(self):
         self._check_common()
 
-    label = "total_variation"
+    @property
+    def label(self) -> str:
+        return self.kind
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TotalVariation(_ImageTerm):
+    """`total_variation`: mean absolute difference of neighbouring pixels of each tile (model space).
+
+    Give it a negative weight to smooth the dream. Tiles are regularized separately, so differences across
+    tile borders are not counted (the random roll moves the borders every step).
+    """
+
+    kind: ClassVar[str] = "total_variation"
 
     def value(self, inputs: TermInputs) -> tf.Tensor:
         tiles = inputs.tiles
@@ -404,22 +413,10 @@ class TotalVariation(_Kind):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class ImageL2(_Kind):
-    """`l2`: mean square of the image in model space, per tile; a negative weight keeps values moderate.
-
-    Attributes:
-        weight: Multiplier in the total (negative to penalize).
-        mask: Per-pixel mask of this term, or None.
-    """
+class ImageL2(_ImageTerm):
+    """`l2`: mean square of the image in model space, per tile; a negative weight keeps values moderate."""
 
     kind: ClassVar[str] = "l2"
-    weight: float = 1.0
-    mask: ImageRef | None = None
-
-    def __post_init__(self):
-        self._check_common()
-
-    label = "l2"
 
     def value(self, inputs: TermInputs) -> tf.Tensor:
         return tf.reduce_mean(tf.square(inputs.tiles), axis=[1, 2, 3])
