@@ -33,9 +33,10 @@ from typing import IO, TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
+from tfdream import callbacks as callbacks_lib
 from tfdream import config as config_lib
 from tfdream import history as history_lib
-from tfdream import files, images, sidecar, video
+from tfdream import checks, files, images, sidecar, video
 
 if TYPE_CHECKING:
     from tfdream import dreamer as dreamer_lib
@@ -276,7 +277,7 @@ class WorkFolder:
                 writer.writerows(rows)
                 document.write(("," if number else "") + ",".join(json.dumps(row) for row in rows))
             document.write("]}")
-        history_lib.save_figure(self._plot(labels), self.path / "losses.png", overwrite=True)
+        files.save_figure(self._plot(labels), self.path / "losses.png", overwrite=True)
 
     def _plot(self, labels: Sequence[str]):
         from matplotlib import figure  # pylint: disable=import-outside-toplevel
@@ -318,12 +319,12 @@ def _settings(kind: str, source: Mapping[str, Any], dreamer: dreamer_lib.Dreamer
 
 
 def _check_fraction(value: float, name: str) -> None:
-    if not (config_lib._is_number(value) and 0 <= value <= 1):  # pylint: disable=protected-access
+    if not (checks.is_number(value) and 0 <= value <= 1):
         raise ValueError(f"{name} must be in [0, 1]. Received: {name}={value!r}")
 
 
 def _check_count(value: Any, name: str, minimum: int) -> None:
-    if not (config_lib._is_int(value) and value >= minimum):  # pylint: disable=protected-access
+    if not (checks.is_int(value) and value >= minimum):
         raise ValueError(f"{name} must be an int >= {minimum}. Received: {name}={value!r}")
 
 
@@ -346,7 +347,7 @@ def dream_video(
     every: int = 1,
     max_dim: int | None = None,
     work_dir: str | os.PathLike | None = None,
-    callbacks: Sequence[history_lib.Callback] = (),
+    callbacks: Sequence[callbacks_lib.Callback] = (),
     progress: FrameProgress | None = None,
     overwrite: bool = False,
 ) -> MotionResult:
@@ -416,9 +417,7 @@ def dream_video(
         previous_source, previous_dream = source, result.image.astype(np.float32)
         if progress:
             progress.frame_done(time.monotonic() - began)
-    if progress:
-        progress.end()
-    work.write_histories()
+    _wrap_up(work, progress)
     fps = info.fps / every
     path = video.write_video(dst, (images.to_uint8(work.load(index)) for index in range(len(work.frames))), fps,
                              audio_from=src, audio_start=float(start / info.fps), overwrite=overwrite)
@@ -426,11 +425,16 @@ def dream_video(
     return MotionResult(path, work.path, len(work.frames), fps)
 
 
-def _interrupted(work: WorkFolder, progress: FrameProgress | None, fps) -> MotionResult:
-    """Ends a stopped run: the finished frames' histories written, no video."""
+def _wrap_up(work: WorkFolder, progress: FrameProgress | None) -> None:
+    """The end of a run, stopped or not: the progress line ended, the finished frames' histories written."""
     if progress:
         progress.end()
     work.write_histories()
+
+
+def _interrupted(work: WorkFolder, progress: FrameProgress | None, fps) -> MotionResult:
+    """Ends a stopped run: the finished frames' histories written, no video."""
+    _wrap_up(work, progress)
     return MotionResult(None, work.path, len(work.frames), fractions.Fraction(fps), interrupted=True)
 
 
@@ -464,7 +468,7 @@ def dream_zoom(
     later_octaves: Sequence[int] | None = None,
     max_dim: int | None = None,
     work_dir: str | os.PathLike | None = None,
-    callbacks: Sequence[history_lib.Callback] = (),
+    callbacks: Sequence[callbacks_lib.Callback] = (),
     progress: FrameProgress | None = None,
     overwrite: bool = False,
 ) -> MotionResult:
@@ -501,7 +505,7 @@ def dream_zoom(
     _check_count(frames, "frames", 1)
     _check_count(interpolate, "interpolate", 0)
     for name, value, ok in (("zoom", zoom, zoom > 0), ("fps", fps, fps > 0), ("rotate", rotate, True)):
-        if not (config_lib._is_number(value) and ok):  # pylint: disable=protected-access
+        if not (checks.is_number(value) and ok):
             raise ValueError(f"{name} must be a finite number{' > 0' if name != 'rotate' else ''}. "
                              f"Received: {name}={value!r}")
     dst = video.check_output(dst, overwrite=overwrite)
@@ -525,9 +529,7 @@ def dream_zoom(
         work.add(result, {})
         if progress:
             progress.frame_done(time.monotonic() - began)
-    if progress:
-        progress.end()
-    work.write_histories()
+    _wrap_up(work, progress)
     path = video.write_video(dst, _zoom_playback(work, frames, zoom, rotate, interpolate), fps,
                              overwrite=overwrite)
     logger.info("wrote %s and the frames in %s", path, work.path)
