@@ -301,7 +301,7 @@ def _save(result: dreamer_lib.DreamResult, output: str, source: sources.Source |
         checkpointer.remove()
     interrupted = " (interrupted: the image after the last finished step"
     interrupted += f"; `tfdream resume {sidecar.sidecar_path(path)}` goes on)" if kept else ")"
-    written = [path, sidecar.sidecar_path(path), *(holder.value for holder in _HISTORY_FLAGS if holder.value)]
+    written = [output, sidecar.sidecar_path(output), *(holder.value for holder in _HISTORY_FLAGS if holder.value)]
     logging.info("wrote %s%s", ", ".join(map(str, written)), interrupted if result.interrupted else "")
 
 
