@@ -23,7 +23,14 @@ def reference(extractor, objective):
     ("", False),
 ])
 def test_bfloat16_cpu_flags(cpuinfo, expected):
-    assert inference.cpu_has_bfloat16(cpuinfo) is expected
+    assert inference.cpu_has_bfloat16(cpuinfo, max_isa="") is expected
+
+
+@pytest.mark.parametrize("max_isa, expected", [("", True), ("avx512_core_bf16", True), ("ALL", True),
+                                               ("AVX512_CORE_AMX", True), ("AVX2", False), ("AVX512_CORE", False)])
+def test_onednn_isa_cap_hides_bfloat16(max_isa, expected, monkeypatch):
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", max_isa)
+    assert inference.cpu_has_bfloat16("flags\t\t: fpu avx2 avx512f avx512_bf16\n") is expected
 
 
 def test_resolve():

@@ -21,6 +21,7 @@ else, GPUs included: the 16-bit paths on GPUs are options whose speed was not me
 from __future__ import annotations
 
 import contextlib
+import os
 import pathlib
 from collections import Counter
 from collections.abc import Iterator
@@ -31,14 +32,22 @@ import tensorflow as tf
 
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 _BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+# oneDNN instruction sets with bfloat16 arithmetic: an ONEDNN_MAX_CPU_ISA cap below these leaves it emulated.
+_BFLOAT16_ONEDNN_ISAS = ("ALL", "DEFAULT", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX10_1_512",
+                         "AVX512_CORE_AMX", "AVX10_1_512_AMX", "AVX512_CORE_AMX_FP16", "AVX10_1_512_AMX_FP16")
 
 
-def cpu_has_bfloat16(cpuinfo: str | None = None) -> bool:
+def cpu_has_bfloat16(cpuinfo: str | None = None, max_isa: str | None = None) -> bool:
     """Whether the processor does bfloat16 arithmetic natively, from the flags in `/proc/cpuinfo`.
 
     Args:
         cpuinfo: The text of `/proc/cpuinfo`; read from the system when None (False where it is absent).
+        max_isa: oneDNN's instruction set cap; `ONEDNN_MAX_CPU_ISA` when None. A cap below AVX512_CORE_BF16
+            (e.g. "AVX2") makes the processor behave as one without bfloat16.
     """
+    max_isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "") if max_isa is None else max_isa
+    if max_isa and max_isa.upper() not in _BFLOAT16_ONEDNN_ISAS:
+        return False
     if cpuinfo is None:
         try:
             cpuinfo = pathlib.Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
