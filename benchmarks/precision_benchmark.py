@@ -33,16 +33,12 @@ _PRECISIONS = flags.DEFINE_list("precisions", ["float32", "mixed_bfloat16"],
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Also save every dream here as PNG, to look at.")
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b) ** 2)
-    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
-
-
 def main(argv):
     del argv
     photo = common.square_photo(_SIZE.value)
     config = tfdream.DreamConfig(steps=_STEPS.value, octaves=tuple(int(o) for o in _OCTAVES.value),
                                  tile_size=_TILE_SIZE.value, seed=0)
+    print(common.describe(common.machine()))
     print(f"model {_MODEL.value} (weights {_WEIGHTS.value}), layers {_LAYERS.value}, {_SIZE.value}^2 px, "
           f"octaves {list(config.octaves)}, {config.steps} steps, tile_size {config.tile_size}")
     print("| precision | s/step | vs float32 | PSNR dB | mean abs diff | 99.9% abs diff | dream's mean change |")
@@ -66,7 +62,7 @@ def main(argv):
         if reference is None:
             reference, seconds_reference = dream, seconds
         difference = np.abs(dream.astype(np.float64) - reference)
-        print(f"| {label} | {seconds:.3f} | {seconds / seconds_reference:.2f} | {psnr(dream, reference):.1f} "
+        print(f"| {label} | {seconds:.3f} | {seconds / seconds_reference:.2f} | {common.psnr(dream, reference):.1f} "
               f"| {difference.mean():.2f} | {np.percentile(difference, 99.9):.0f} "
               f"| {np.abs(dream.astype(np.float64) - photo).mean():.1f} |", flush=True)
 

@@ -1,19 +1,26 @@
-"""How visible tile borders are in a dream, with and without overlap.
+"""How visible tile borders are in a dream, by overlap, with the random roll off and on.
 
     python benchmarks/seam_benchmark.py                                        # InceptionV3, random weights
     python benchmarks/seam_benchmark.py --model=vgg16 --weights=hed --layers=block4_conv3,block5_conv3
 
-Dreams a bundled photo (resized to --size) with the random roll off, so tile borders stay in place, once per
-overlap. The seam ratio is the mean absolute pixel difference across tile borders (between the last pixel
-before a tile edge and the first after it, every tile edge in both axes) divided by the same difference
-between neighbouring pixels at least --margin pixels from any tile edge. 1.0 means borders look like the
-rest of the image. Above 1 the borders are edges; well below 1 they are lines the dream left undreamed
-(a network with valid padding, like InceptionV3, has small gradients at a tile's edge). The same ratio
-is printed for the input photo at the same positions (a baseline: photo content alone) and for the
-dream's change (dream minus photo), which leaves the photo's content out.
+Dreams a bundled photo (resized to --size) once per (roll, overlap), and once untiled (the whole image as one
+tile, the same seed, so the same rolls) as the reference a tiled dream should match.
+
+* Seam ratio (roll off only, where tile borders stay in place): the mean absolute pixel difference across
+  tile borders (between the last pixel before a tile edge and the first after it, every tile edge in both
+  axes) divided by the same difference between neighbouring pixels at least --margin pixels from any tile
+  edge. 1.0 means borders look like the rest of the image. Above 1 the borders are edges; well below 1 they
+  are lines the dream left undreamed (a network with valid padding, like InceptionV3, has small gradients at
+  a tile's edge). Also printed for the dream's change (dream minus photo), which leaves the photo out.
+* Against the untiled dream (roll off and on): PSNR and mean absolute difference in 8-bit levels. The floor
+  is the untiled dream of the photo with every pixel moved by -1, 0 or +1 level, against the untiled dream:
+  how far an invisible change of the input alone moves the dream. A tiled dream at the floor cannot be told
+  from the untiled one by its tiling.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from absl import app
@@ -25,7 +32,8 @@ from tfdream import tiling
 
 _MODEL, _WEIGHTS, _LAYERS, _TILE_SIZE = common.MODEL, common.WEIGHTS, common.LAYERS, common.TILE_SIZE
 _SIZE = flags.DEFINE_integer("size", 2048, "Side of the square the photo is resized to.")
-_OVERLAPS = flags.DEFINE_list("overlaps", ["0", "default", "64"], "Overlaps to compare ('default': tile_size // 16).")
+_OVERLAPS = flags.DEFINE_list("overlaps", ["0", "16", "32"], "Overlaps to compare ('default': tile_size // 16).")
+_ROLLS = flags.DEFINE_list("rolls", ["off", "on"], "Random roll settings to compare.")
 _STEPS = flags.DEFINE_integer("steps", 30, "Ascent steps (one octave).")
 _PRECISION = flags.DEFINE_string("precision", "auto", "Dreamer precision.")
 _MARGIN = flags.DEFINE_integer("margin", 8, "Reference differences are taken this far from any tile edge.")
@@ -53,19 +61,32 @@ def main(argv):
     del argv
     photo = common.square_photo(_SIZE.value)
     dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=_WEIGHTS.value, precision=_PRECISION.value)
+    print(common.describe(common.machine()))
     print(f"model {_MODEL.value} (weights {_WEIGHTS.value}), layers {_LAYERS.value}, precision {dreamer.precision}, "
-          f"{_SIZE.value}^2 px, tile_size {_TILE_SIZE.value}, {_STEPS.value} steps, random_roll off")
-    print("| overlap | tile | tiles | seam ratio: dream | input | change | mean change |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    for overlap in _OVERLAPS.value:
-        config = tfdream.DreamConfig(steps=_STEPS.value, octaves=(0,), tile_size=_TILE_SIZE.value, random_roll=False,
-                                     overlap=None if overlap == "default" else int(overlap), seed=0)
-        grid = tiling.make_grid(photo.shape[:2], config.tile_size, config.tile_overlap, min_tile=dreamer.min_size)
-        dream = dreamer.dream(photo, config=config).image.astype(np.float64)
-        change = dream - photo
-        ratios = [seam_ratio(image, grid, _MARGIN.value) for image in (dream, photo.astype(np.float64), change)]
-        print(f"| {config.tile_overlap} | {grid.tile[0]} | {grid.count} | "
-              + " | ".join(f"{ratio:.3f}" for ratio in ratios) + f" | {np.abs(change).mean():.1f} |", flush=True)
+          f"{_SIZE.value}^2 px, tile_size {_TILE_SIZE.value}, {_STEPS.value} steps")
+    print("| roll | overlap | tile | tiles | seam ratio: dream | change | PSNR vs untiled dB | mean abs diff "
+          "| mean change |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    noise = np.random.default_rng(1).integers(-1, 2, photo.shape)
+    nudged = np.clip(photo + noise, 0, 255).astype(np.uint8)
+    for roll in _ROLLS.value:
+        base = tfdream.DreamConfig(steps=_STEPS.value, octaves=(0,), tile_size=_TILE_SIZE.value,
+                                   random_roll=roll == "on", seed=0)
+        untiled = dataclasses.replace(base, tile_size=None)
+        reference = dreamer.dream(photo, config=untiled).image
+        floor = dreamer.dream(nudged, config=untiled).image
+        print(f"| {roll} | floor: untiled, input +-1 level | | 1 | | | {common.psnr(floor, reference):.1f} "
+              f"| {np.abs(floor - reference.astype(np.float64)).mean():.2f} | |", flush=True)
+        for overlap in _OVERLAPS.value:
+            config = dataclasses.replace(base, overlap=None if overlap == "default" else int(overlap))
+            grid = tiling.make_grid(photo.shape[:2], config.tile_size, config.tile_overlap, min_tile=dreamer.min_size)
+            dream = dreamer.dream(photo, config=config).image
+            change = dream.astype(np.float64) - photo
+            ratios = ([f"{seam_ratio(image, grid, _MARGIN.value):.3f}" for image in (dream.astype(np.float64), change)]
+                      if roll == "off" else ["", ""])
+            print(f"| {roll} | {config.tile_overlap} | {grid.tile[0]} | {grid.count} | " + " | ".join(ratios)
+                  + f" | {common.psnr(dream, reference):.1f} | {np.abs(dream - reference.astype(np.float64)).mean():.2f}"
+                  f" | {np.abs(change).mean():.1f} |", flush=True)
 
 
 if __name__ == "__main__":

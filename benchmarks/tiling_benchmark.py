@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import pathlib
 import subprocess
 import sys
@@ -29,13 +30,17 @@ from absl import app
 from absl import flags
 from absl import logging
 
+import common
+
 _SIZES = flags.DEFINE_list("sizes", ["1", "4", "16", "64"], "Image sizes in megapixels (square images).")
 _MODES = flags.DEFINE_list("modes", ["tfdream", "tfdream_float32", "naive"], "Modes to run (see module doc).")
 _TIMED_MEGAPIXELS = flags.DEFINE_integer("timed_megapixels", 128, "Time each size over this many MP-steps.")
 _MIN_STEPS = flags.DEFINE_integer("min_steps", 2, "Fewest timed steps per run (after one untimed step).")
-_MODEL = flags.DEFINE_string("model", "inception_v3", "Named model.")
-_LAYERS = flags.DEFINE_list("layers", ["mixed3", "mixed5"], "Layers to dream.")
-_TILE_SIZE = flags.DEFINE_integer("tile_size", 512, "Tile size.")
+_MODEL, _LAYERS, _TILE_SIZE = common.MODEL, common.LAYERS, common.TILE_SIZE
+_TUTORIAL_ONEDNN = flags.DEFINE_enum("tutorial_onednn", "tensorflow", ["tensorflow", "on", "off"],
+                                     "oneDNN operations for the naive mode: 'tensorflow' is what TensorFlow picks by "
+                                     "itself on this CPU class (off without AVX-512 VNNI/BF16, AVX-VNNI or AMX, and "
+                                     "under ONEDNN_MAX_CPU_ISA=AVX2); tfdream turns them on.")
 _JSON = flags.DEFINE_string("json", None, "Also write the results to this JSON file.")
 _CASE = flags.DEFINE_string("case", None, "Internal: run one MODE:MEGAPIXELS case and print its result.")
 
@@ -133,13 +138,21 @@ def run_case(case: str) -> dict:
     megapixel_steps = side * side / 2**20
     return dict(result, mode=mode, megapixels=float(megapixels), side=side, timed_steps=timed_steps(side),
                 seconds_per_megapixel_step=result["seconds_per_step"] / megapixel_steps,
-                peak_rss_gb=peak_rss_bytes() / 2**30)
+                peak_rss_gb=peak_rss_bytes() / 2**30, machine=common.machine())
 
 
 def spawn(case: str) -> dict:
     """Runs one case in a fresh process and returns its result."""
     forwarded = [flag.serialize() for flag in (_TIMED_MEGAPIXELS, _MIN_STEPS, _MODEL, _LAYERS, _TILE_SIZE)]
-    done = subprocess.run([sys.executable, __file__, f"--case={case}", *forwarded], capture_output=True, text=True)
+    environment = dict(os.environ)
+    if case.startswith("naive:"):
+        onednn = _TUTORIAL_ONEDNN.value
+        if onednn == "tensorflow":
+            onednn = "on" if common.tensorflow_onednn_default(common.cpu_flags(),
+                                                              os.environ.get("ONEDNN_MAX_CPU_ISA", "")) else "off"
+        environment["TF_ENABLE_ONEDNN_OPTS"] = "1" if onednn == "on" else "0"
+    done = subprocess.run([sys.executable, __file__, f"--case={case}", *forwarded], capture_output=True, text=True,
+                          env=environment, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"case {case} failed:\n{done.stderr[-4000:]}")
     line = next(line for line in reversed(done.stdout.splitlines()) if line.startswith(_RESULT))
@@ -149,11 +162,13 @@ def spawn(case: str) -> dict:
 def table(results: list[dict]) -> str:
     """A Markdown table of the results, with each mode's spread of seconds per megapixel-step over sizes."""
     naive = {r["megapixels"]: r["seconds_per_step"] for r in results if r["mode"] == "naive"}
-    rows = ["| MP | side | mode | precision | overlap | timed steps | s/step | s/MP-step | peak RSS GB "
-            "| time vs naive |", "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|"]
+    rows = [common.describe(results[0]["machine"]) + "\n",
+            "| MP | side | mode | precision | oneDNN | overlap | timed steps | s/step | s/MP-step | peak RSS GB "
+            "| time vs naive |", "|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         ratio = r["seconds_per_step"] / naive[r["megapixels"]] if r["megapixels"] in naive else float("nan")
-        cells = (f"{r['megapixels']:g}", str(r["side"]), r["mode"], r["precision"], str(r["overlap"]),
+        cells = (f"{r['megapixels']:g}", str(r["side"]), r["mode"], r["precision"], r["machine"]["onednn"],
+                 str(r["overlap"]),
                  str(r["timed_steps"]), f"{r['seconds_per_step']:.2f}", f"{r['seconds_per_megapixel_step']:.3f}",
                  f"{r['peak_rss_gb']:.2f}", f"{ratio:.2f}")
         rows.append("| " + " | ".join(cells) + " |")
