@@ -129,6 +129,7 @@ def test_saved_configurations_are_valid(flagfile):
     (("--size=200000,200000",), "a dream of 200000x200000 pixels needs about"),
     (("--input=missing.jpg",), "no such file"),
     (("--weights=none", "--model=nope"), "model must be one of"),
+    (("--preprocessing=bgr",), "preprocessing must be one of"),
 ])
 def test_bad_flag_values_give_one_line_errors(saved_tiny_model, tmp_path, caplog, args, message):
     model = () if any(arg.startswith(("--model", "--studies")) for arg in args) else (f"--model={saved_tiny_model}",)
@@ -192,6 +193,15 @@ def test_usage_without_a_command(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.run(["tfdream", "--help"])
     assert exit_info.value.code == 0 and "error" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [("--help",), ("dream", "--help"), ("video", "--help"), ()])
+def test_help_and_usage_import_no_tensorflow(args):
+    code = ("import sys\nfrom tfdream import cli\ntry:\n    cli.run(['tfdream', *sys.argv[1:]])\n"
+            "except SystemExit:\n    print('imported:', *sorted({'tensorflow', 'keras'} & set(sys.modules)))\n")
+    process = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+    assert "usage" in (process.stdout + process.stderr).lower()
+    assert process.stdout.splitlines()[-1] == "imported:"
 
 
 def test_console_script_dreams(saved_tiny_model, photo, tmp_path):

@@ -29,7 +29,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+from tfdream import choices
+
+PRECISIONS = choices.PRECISIONS
 _BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
