@@ -4,6 +4,8 @@ import csv
 import json
 import os
 import pathlib
+import platform
+import re
 import resource
 import shutil
 import signal
@@ -204,6 +206,20 @@ def test_help_and_usage_import_no_tensorflow(args):
     assert process.stdout.splitlines()[-1] == "imported:"
 
 
+def test_tensorflow_starts_quietly_unless_verbose(saved_tiny_model):
+    code = ("import os, sys\nfrom tfdream import cli\ntry:\n    cli.run(['tfdream', *sys.argv[1:]])\n"
+            "except SystemExit as stop:\n    print('exit', stop.code, os.environ.get('TF_CPP_MIN_LOG_LEVEL'))\n")
+    environ = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    start_up = re.compile(r"^[IWEF]\d{4} |oneDNN|cuda|absl::InitializeLog", re.MULTILINE | re.IGNORECASE)
+    quiet, verbose = (subprocess.run([sys.executable, "-c", code, "layers", saved_tiny_model, *args], env=environ,
+                                     capture_output=True, text=True, timeout=120) for args in ((), ("--verbosity=1",)))
+    assert quiet.stdout.startswith("conv1  (None, None, 8)") and quiet.stdout.endswith("\nexit 0 2\n")
+    assert not start_up.search(quiet.stderr), quiet.stderr
+    assert verbose.stdout.endswith("\nexit 0 None\n")  # nothing hidden
+    if platform.machine() == "x86_64":  # where TensorFlow's oneDNN notice is written
+        assert start_up.search(verbose.stderr), verbose.stderr
+
+
 def test_console_script_dreams(saved_tiny_model, photo, tmp_path):
     process = console("dream", photo, tmp_path / "d.png", f"--model={saved_tiny_model}", "--steps=1", "--octaves=0",
                       f"--history_plot={tmp_path / 'losses.png'}")
@@ -216,7 +232,7 @@ def test_console_script_dreams(saved_tiny_model, photo, tmp_path):
     bad = console("dream", photo, tmp_path / "e.png", f"--model={saved_tiny_model}", "--steps=0")
     _, stderr = bad.communicate(timeout=120)
     assert bad.returncode == cli.EXIT_USAGE
-    assert "\nerror: steps must be an int >= 1. Received: steps=0\n" in stderr
+    assert stderr == "error: steps must be an int >= 1. Received: steps=0\n"  # and no TensorFlow start-up lines
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -1,4 +1,4 @@
-"""`import tfdream` imports no TensorFlow and chooses the environment TensorFlow reads when it is imported."""
+"""`import tfdream` imports no TensorFlow and chooses the environment it reads at import; the quiet start."""
 
 import os
 import subprocess
@@ -33,3 +33,22 @@ def test_public_names_resolve_on_first_use():
     assert tfdream.Dreamer.__module__ == "tfdream.dreamer" and tfdream.list_layers.__module__ == "tfdream.models"
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         tfdream.nope  # pylint: disable=pointless-statement
+
+
+@pytest.mark.parametrize("works", [True, False])
+def test_quiet_import_hides_start_up_lines_unless_it_fails(tmp_path, works):
+    fake = tmp_path / "tensorflow"  # a TensorFlow that writes to file descriptor 2 as the real one's C++ core does
+    fake.mkdir()
+    devices = "config = types.SimpleNamespace(list_physical_devices=lambda: os.write(2, b'E0000 cuInit\\n'))\n"
+    broken = "raise ImportError('libtensorflow_framework.so.2: cannot open shared object file')\n"
+    start = "import os, types\nos.write(2, b'I0000 port.cc] oneDNN custom operations are on\\n')\n"
+    (fake / "__init__.py").write_text(start + (devices if works else broken))
+    code = "from tfdream import startup\nstartup.import_tensorflow(quiet=True)\nprint('imported')"
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True)
+    if works:
+        assert (process.returncode, process.stdout, process.stderr) == (0, "imported\n", "")
+    else:
+        assert process.returncode == 1
+        assert process.stderr.startswith("I0000 port.cc] oneDNN custom operations are on\nTraceback")
+        assert "cannot open shared object file" in process.stderr

@@ -35,7 +35,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
-from tfdream import choices, files, flag_fields, renders, samples, studies
+from tfdream import choices, files, flag_fields, renders, samples, startup, studies
 from tfdream import config as config_lib
 
 if TYPE_CHECKING:
@@ -150,8 +150,9 @@ _COMMAND_FLAGS = {
 
 
 def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
-    """Turns the errors a user can cause into one logged line and exit status 2 (`--verbosity=1`: traceback),
-    Ctrl-C outside of a dream into exit status 130, and a second stop signal during one into 128 + its number."""
+    """Starts TensorFlow (quietly unless `--verbosity=1`) and turns the errors a user can cause into one logged
+    line and exit status 2 (`--verbosity=1`: traceback), Ctrl-C outside of a dream into exit status 130, and a
+    second stop signal during one into 128 + its number."""
 
     @functools.wraps(main)
     def wrapper(argv: list[str]) -> int:
@@ -159,7 +160,8 @@ def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
             logging.get_absl_handler().setFormatter(_PlainFormatter())
         try:
             _check_command_flags(main.__name__.removesuffix("_main"))
-            from tfdream import callbacks, models  # TensorFlow comes in here
+            startup.import_tensorflow(quiet=logging.get_verbosity() < logging.DEBUG)
+            from tfdream import callbacks, models
 
             try:
                 return main(argv)
