@@ -1,6 +1,7 @@
 """End-to-end tests of the `tfdream` command on a saved tiny model: in-process with flagsaver, and as a process."""
 
 import csv
+import inspect
 import json
 import os
 import pathlib
@@ -37,6 +38,15 @@ def console(*args, **kwargs) -> subprocess.Popen:
     command = [script] if script else [sys.executable, "-m", "tfdream.cli"]
     return subprocess.Popen([*command, *map(str, args)], text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, **kwargs)
+
+
+def fresh_tfdream(*args, report: str, env=None) -> subprocess.CompletedProcess:
+    """Runs `tfdream ARGS` through `cli.run` in a new interpreter, which then prints "exit STATUS" and the value
+    of `report`, a Python expression."""
+    code = ("import os, sys\nfrom tfdream import cli\ntry:\n    cli.run(['tfdream', *sys.argv[1:]])\n"
+            f"except SystemExit as stop:\n    print('exit', stop.code, {report})\n")
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, capture_output=True, text=True,
+                          timeout=120)
 
 
 @pytest.fixture
@@ -182,37 +192,49 @@ def test_outputs_are_checked_before_any_work(saved_tiny_model, photo, tmp_path, 
     assert "path must end in one of" in caplog.text
 
 
+def _help(*args, capsys) -> tuple[int, str, str]:
+    """`cli.run(["tfdream", *args])`'s exit status, stdout and stderr."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run(["tfdream", *args])
+    return exit_info.value.code, *capsys.readouterr()
+
+
 def test_usage_without_a_command(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.run(["tfdream"])
-    assert exit_info.value.code == cli.EXIT_USAGE
-    err = capsys.readouterr().err
-    assert err.startswith("usage: tfdream COMMAND") and "tfdream rerun SIDECAR OUTPUT" in err
-    assert err.rstrip().endswith("error: missing command")
-    with pytest.raises(SystemExit) as exit_info:
-        cli.run(["tfdream", "dreem"])
-    assert exit_info.value.code == cli.EXIT_USAGE and "error: unknown command 'dreem'" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exit_info:
-        cli.run(["tfdream", "--help"])
-    assert exit_info.value.code == 0 and "error" not in capsys.readouterr().err
+    status, out, err = _help(capsys=capsys)
+    assert status == cli.EXIT_USAGE and not out
+    assert err.startswith("usage: tfdream COMMAND") and err.rstrip().endswith("error: missing command")
+    assert [line.split()[0] for line in err.split("commands:\n")[1].split("\n\n")[0].splitlines()] == list(cli.COMMANDS)
+    assert "\n  rerun     Dreams again from a sidecar JSON" in err
+    status, _, err = _help("dreem", capsys=capsys)
+    assert status == cli.EXIT_USAGE and "error: unknown command 'dreem'" in err
+    status, out, err = _help("--help", capsys=capsys)
+    assert status == 0 and out.startswith("usage: tfdream COMMAND") and not err
 
 
-@pytest.mark.parametrize("args", [("--help",), ("dream", "--help"), ("video", "--help"), ()])
-def test_help_and_usage_import_no_tensorflow(args):
-    code = ("import sys\nfrom tfdream import cli\ntry:\n    cli.run(['tfdream', *sys.argv[1:]])\n"
-            "except SystemExit:\n    print('imported:', *sorted({'tensorflow', 'keras'} & set(sys.modules)))\n")
-    process = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
-    assert "usage" in (process.stdout + process.stderr).lower()
-    assert process.stdout.splitlines()[-1] == "imported:"
+@pytest.mark.parametrize("command", ["layers", "dream", "video"])
+def test_command_help_lists_its_own_flags(capsys, command):
+    status, out, err = _help(command, "--steps=3", "--help", capsys=capsys)
+    assert status == 0 and not err
+    assert f"USAGE: tfdream {command} " in out and out.startswith(inspect.getdoc(cli.COMMANDS[command]))
+    listed = re.findall(r"^  --(?:\[no\])?(\w+)", out, re.MULTILINE)
+    assert listed == [*dict.fromkeys(holder.name for holder in cli._COMMAND_FLAGS[command]), "flagfile", "verbosity"]
+    if command == "dream":
+        assert "  --steps: Gradient-ascent steps per octave. (default: 50)\n" in out
+        assert "  --[no]detail: Reinject" in out and "--frames" not in out
+
+
+@pytest.mark.parametrize("args, status", [(("--help",), 0), (("dream", "--help"), 0), (("video", "-h"), 0), ((), 2)])
+def test_help_and_usage_import_no_tensorflow(args, status):
+    process = fresh_tfdream(*args, report="'imported:', *sorted({'tensorflow', 'keras'} & set(sys.modules))")
+    assert "usage: tfdream" in (process.stdout + process.stderr).lower()
+    assert process.stdout.splitlines()[-1] == f"exit {status} imported:"
 
 
 def test_tensorflow_starts_quietly_unless_verbose(saved_tiny_model):
-    code = ("import os, sys\nfrom tfdream import cli\ntry:\n    cli.run(['tfdream', *sys.argv[1:]])\n"
-            "except SystemExit as stop:\n    print('exit', stop.code, os.environ.get('TF_CPP_MIN_LOG_LEVEL'))\n")
     environ = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
     start_up = re.compile(r"^[IWEF]\d{4} |oneDNN|cuda|absl::InitializeLog", re.MULTILINE | re.IGNORECASE)
-    quiet, verbose = (subprocess.run([sys.executable, "-c", code, "layers", saved_tiny_model, *args], env=environ,
-                                     capture_output=True, text=True, timeout=120) for args in ((), ("--verbosity=1",)))
+    quiet, verbose = (fresh_tfdream("layers", saved_tiny_model, *args, report="os.environ.get('TF_CPP_MIN_LOG_LEVEL')",
+                                    env=environ) for args in ((), ("--verbosity=1",)))
     assert quiet.stdout.startswith("conv1  (None, None, 8)") and quiet.stdout.endswith("\nexit 0 2\n")
     assert not start_up.search(quiet.stderr), quiet.stderr
     assert verbose.stdout.endswith("\nexit 0 None\n")  # nothing hidden

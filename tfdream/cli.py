@@ -459,8 +459,9 @@ def rerun_main(argv: list[str]) -> int:
 
 @_command
 def resume_main(argv: list[str]) -> int:
-    """Goes on with a dream stopped by a signal or a crash, from its checkpoint, to the image an uninterrupted
-    dream makes (bit-identical on the same machine).
+    """Goes on with a dream stopped by a signal or a crash, from its checkpoint, to the image it would have made.
+
+    The image is the one an uninterrupted dream makes, bit-identical on the same machine.
 
     USAGE: tfdream resume SIDECAR_OR_CHECKPOINT [flags]
       the interrupted image's sidecar .json, or its .checkpoint.npz (after a crash, when no sidecar was written);
@@ -611,24 +612,62 @@ COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main,
 
 
 def adopt_flags(command: str) -> None:
-    """Makes `command`'s flags the ones `--help` shows for the running script."""
+    """Makes `command`'s flags the ones absl's `--help` shows for the running script (`examples/`)."""
     for holder in _COMMAND_FLAGS[command]:
         flags.FLAGS.register_key_flag_for_module(sys.argv[0], flags.FLAGS[holder.name])
 
 
+_HELP_FLAGS = ("-h", "-help", "--help", "--helpshort")
+_GLOBAL_FLAGS = {
+    "--flagfile=FILE": "read flags from FILE, one per line (# starts a comment); later flags override them",
+    "--verbosity=1": "absl's prefixes (time, file, line), the traceback of an error, TensorFlow's start-up lines",
+}
+
+
+def _usage() -> str:
+    """The text of `tfdream --help`: the usage line and every command with its one-line summary."""
+    width = max(map(len, COMMANDS))
+    lines = ["usage: tfdream COMMAND [ARGS] [flags]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {_summary(main)}" for name, main in COMMANDS.items()]
+    return "\n".join([*lines, "", "`tfdream COMMAND --help` lists a command's arguments and flags."]) + "\n"
+
+
+def _command_help(command: str) -> str:
+    """The text of `tfdream COMMAND --help`: what it does, its usage, and its own flags with their defaults."""
+    lines = [inspect.getdoc(COMMANDS[command]), "", "flags:"]
+    for name in dict.fromkeys(holder.name for holder in _COMMAND_FLAGS[command]):
+        flag = flags.FLAGS[name]
+        shown = f"--[no]{name}" if flag.boolean else f"--{name}"
+        default = "" if flag.default in (None, "", []) else f" (default: {flag.default_as_str.strip(chr(39))})"
+        lines.append(_wrapped(f"{shown}: {' '.join(flag.help.split())}{default}"))
+    lines += ["", "every command:"] + [_wrapped(f"{name}: {text}") for name, text in _GLOBAL_FLAGS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _summary(main: Callable) -> str:
+    return " ".join(inspect.getdoc(main).split("\n\n", 1)[0].split())
+
+
+def _wrapped(text: str) -> str:
+    return flags.text_wrap(text, length=110, indent="      ", firstline_indent="  ")
+
+
 def run(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the `tfdream` console command: `tfdream COMMAND [ARGS] [flags]`."""
+    """Entry point of the `tfdream` console command: `tfdream COMMAND [ARGS] [flags]`. Help and usage errors
+    are answered here, without TensorFlow; absl parses the flags of a command that runs."""
     argv = list(sys.argv if argv is None else argv)
-    if len(argv) < 2 or argv[1] not in COMMANDS:
-        wants_help = len(argv) >= 2 and argv[1] in ("-h", "--help", "help")
-        usage = "usage: tfdream COMMAND [ARGS] [flags]   (`tfdream COMMAND --help` lists its flags)\n\n"
-        problem = "" if wants_help else (f"\nerror: unknown command {argv[1]!r}\n" if len(argv) >= 2
-                                         else "\nerror: missing command\n")
-        sys.stderr.write(usage + __doc__.split("\n\n", 2)[1] + "\n" + problem)
-        sys.exit(0 if wants_help else EXIT_USAGE)
-    command = argv[1]
-    sys.modules["__main__"].__doc__ = inspect.getdoc(COMMANDS[command]) + "\n"
-    adopt_flags(command)
+    command = argv[1] if len(argv) > 1 else None
+    if command in (*_HELP_FLAGS, "help"):
+        sys.stdout.write(_usage())
+        sys.exit(0)
+    if command not in COMMANDS:
+        problem = "missing command" if command is None else f"unknown command {command!r}"
+        sys.stderr.write(f"{_usage()}\nerror: {problem}\n")
+        sys.exit(EXIT_USAGE)
+    options = argv[2:argv.index("--")] if "--" in argv else argv[2:]
+    if any(option in _HELP_FLAGS for option in options):
+        sys.stdout.write(_command_help(command))
+        sys.exit(0)
     app.run(COMMANDS[command], argv=[f"{argv[0]} {command}", *argv[2:]])
 
 
