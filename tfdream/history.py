@@ -40,7 +40,7 @@ class LossHistory:
         """The loss plot, for Jupyter and Colab (nothing for an empty history)."""
         if not self.records:
             return None
-        return display.figure_png(self.plot().figure)
+        return display.figure_png(self.plot())
 
     def append(self, octave: int, step: int, total: float, values: Mapping[str, float], skipped: bool) -> dict:
         """Adds and returns the record of one step."""
@@ -107,36 +107,54 @@ class LossHistory:
         return cls.from_config(json.loads(pathlib.Path(path).read_text()))
 
     def plot(self, path: str | os.PathLike | None = None, *, ax=None, title: str | None = None, overwrite=False):
-        """Plots every layer's normalized loss against the step, octave boundaries dashed.
+        """Plots the losses against the step, octave boundaries dashed, each on its own scale.
+
+        Alone: one panel per objective term, then one for the total (the weighted sum), stacked over a shared
+        step axis, so a term with small values is not a flat line beside a large one. Into `ax` (a panel of a
+        comparison grid): every term on that one axes, divided by its own largest |value|, which its legend
+        entry gives.
 
         Args:
             path: Where to save the figure (PNG, PDF, SVG by extension); atomic. None to only draw.
-            ax: A matplotlib Axes to draw into (for comparison grids); a new figure when None.
-            title: Axes title.
+            ax: A matplotlib Axes to draw into; a new figure when None.
+            title: The figure's title (with `ax`: the axes' title).
             overwrite: Replace an existing file at `path`.
 
         Returns:
-            The matplotlib Axes drawn into.
+            The matplotlib Figure drawn into.
         """
-        from matplotlib import figure  # pylint: disable=import-outside-toplevel
+        from matplotlib import figure as figure_lib  # pylint: disable=import-outside-toplevel
 
-        if ax is None:
-            ax = figure.Figure(figsize=(7, 4), layout="constrained").subplots()
         steps = np.arange(len(self.records))
-        for label in self.labels:
-            ax.plot(steps, self.values(label), label=label, linewidth=1.2)
+        if ax is None:
+            figure = figure_lib.Figure(figsize=(7, 0.8 + 1.4 * (len(self.labels) + 1)), layout="constrained")
+            axes = list(figure.subplots(len(self.labels) + 1, 1, sharex=True, squeeze=False)[:, 0])
+            for index, (panel, label) in enumerate(zip(axes, (*self.labels, "total"))):
+                total = label == "total"
+                panel.plot(steps, self.values(label), color="black" if total else f"C{index}", linewidth=1.2)
+                panel.set_title("total (weighted sum)" if total else label, loc="left", fontsize="small")
+            figure.supylabel("normalized loss", fontsize="medium")
+            if title:
+                figure.suptitle(title)
+        else:
+            figure, axes = ax.figure, [ax]
+            for label in self.labels:
+                values = self.values(label)
+                scale = float(np.abs(values).max(initial=0.0)) or 1.0
+                ax.plot(steps, values / scale, label=f"{label} (÷ {scale:.3g})", linewidth=1.2)
+            ax.set_ylabel("loss ÷ its largest |value|")
+            ax.legend(fontsize="small")
+            if title:
+                ax.set_title(title)
         octaves = [record["octave"] for record in self.records]
         for index in range(1, len(octaves)):
             if octaves[index] != octaves[index - 1]:
-                ax.axvline(index - 0.5, color="0.6", linestyle="--", linewidth=0.8)
-        ax.set_xlabel("step (all octaves)")
-        ax.set_ylabel("normalized loss")
-        if title:
-            ax.set_title(title)
-        ax.legend(fontsize="small")
+                for panel in axes:
+                    panel.axvline(index - 0.5, color="0.6", linestyle="--", linewidth=0.8)
+        axes[-1].set_xlabel("step (all octaves)")
         if path is not None:
-            files.save_figure(ax.figure, path, overwrite=overwrite)
-        return ax
+            files.save_figure(figure, path, overwrite=overwrite)
+        return figure
 
 
 # Kept under their old names: files are `tfdream.files`' job, the callback protocol `tfdream.callbacks`'.

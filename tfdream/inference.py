@@ -30,7 +30,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+from tfdream import choices
+
+PRECISIONS = choices.PRECISIONS
 _BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 # oneDNN instruction sets with bfloat16 arithmetic: an ONEDNN_MAX_CPU_ISA cap below these leaves it emulated.
 _BFLOAT16_ONEDNN_ISAS = ("ALL", "DEFAULT", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX10_1_512",

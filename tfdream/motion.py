@@ -36,14 +36,14 @@ import numpy as np
 from tfdream import callbacks as callbacks_lib
 from tfdream import config as config_lib
 from tfdream import history as history_lib
-from tfdream import checks, files, images, sidecar, video
+from tfdream import checks, choices, files, images, sidecar, video
 
 if TYPE_CHECKING:
     from tfdream import dreamer as dreamer_lib
 
 logger = logging.getLogger(__name__)
 
-COHERENCE = ("flow", "blend", "none")
+COHERENCE = choices.COHERENCE
 MANIFEST = "manifest.json"
 
 

@@ -27,9 +27,9 @@ from typing import Any, ClassVar
 import numpy as np
 import tensorflow as tf
 
-from tfdream import steering
+from tfdream import choices, steering
 
-REDUCTIONS = ("mean", "l2")
+REDUCTIONS = choices.REDUCTIONS
 SIMILARITIES = ("dot", "cosine")
 # Key of a classifier's pre-softmax scores, float32 (batch, classes), among a step's activations.
 LOGITS = "(logits)"

@@ -32,13 +32,13 @@ import os
 import pathlib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
-
+from typing import TYPE_CHECKING, Any
 
 from tfdream import config as config_lib
-from tfdream import dreamer as dreamer_lib
-from tfdream import callbacks as callbacks_lib
-from tfdream import compare, files, images, objectives, sidecar
+
+if TYPE_CHECKING:
+    from tfdream import callbacks as callbacks_lib
+    from tfdream import dreamer as dreamer_lib
 
 _GREY_LEVEL = 1.0 / 127.5  # one grey level, as a fraction of half the 255-wide input range
 _MULTISCALE = {
@@ -143,6 +143,10 @@ def channel_gallery(
     Returns:
         A `Gallery`.
     """
+    # Imported here, so the recipes above (the command line's --render) come without TensorFlow.
+    from tfdream import compare, files, images, objectives, sidecar  # pylint: disable=import-outside-toplevel
+    from tfdream import dreamer as dreamer_lib  # pylint: disable=import-outside-toplevel,redefined-outer-name
+
     channels = [int(channel) for channel in channels]
     if not channels or len(set(channels)) != len(channels) or min(channels) < 0:
         raise ValueError(f"channels must be distinct indices >= 0, at least one. Received: channels={channels}")

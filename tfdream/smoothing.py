@@ -16,7 +16,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-NORMALIZATIONS = ("std", "mean", "laplacian")
+from tfdream import choices
+
+NORMALIZATIONS = choices.NORMALIZATIONS
 LAPLACIAN_FLOOR = 1e-4  # least band scale, relative to the whole gradient's root mean square
 _CASCADE = (0.5, 1.0, 2.0)
 _BINOMIAL = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
