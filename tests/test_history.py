@@ -79,3 +79,14 @@ def test_plot_into_an_axes_divides_each_layer_by_its_largest_value():
     assert [curve.get_label() for curve in curves] == ["mixed3 (÷ 0.2)", "mixed5[1,2] (÷ 0.4)"]
     np.testing.assert_allclose(curves[0].get_ydata(), [0, 0.5, 1, 0, 0.5, 1])
     assert boundary.get_linestyle() == "--"
+
+
+def test_stacked_panels_share_x_and_end_with_the_total():
+    figure = history_lib.stacked_panels([3, 5, 7], {"a": np.array([1.0, 2.0, 3.0]), "b": np.array([0.01, 0.02, 0.0])},
+                                    np.array([1.01, 2.02, 3.0]), ylabel="loss", marker=".")
+    assert [ax.get_title(loc="left") for ax in figure.axes] == ["a", "b", "total (weighted sum)"]
+    for ax, expected in zip(figure.axes, ([1, 2, 3], [0.01, 0.02, 0], [1.01, 2.02, 3])):
+        (curve,) = ax.get_lines()
+        assert list(curve.get_xdata()) == [3, 5, 7] and curve.get_marker() == "."
+        np.testing.assert_allclose(curve.get_ydata(), expected)
+    assert figure.axes[1].get_ylim()[1] < 0.1 < figure.axes[0].get_ylim()[1]

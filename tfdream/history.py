@@ -123,19 +123,11 @@ class LossHistory:
         Returns:
             The matplotlib Figure drawn into.
         """
-        from matplotlib import figure as figure_lib  # pylint: disable=import-outside-toplevel
-
         steps = np.arange(len(self.records))
         if ax is None:
-            figure = figure_lib.Figure(figsize=(7, 0.8 + 1.4 * (len(self.labels) + 1)), layout="constrained")
-            axes = list(figure.subplots(len(self.labels) + 1, 1, sharex=True, squeeze=False)[:, 0])
-            for index, (panel, label) in enumerate(zip(axes, (*self.labels, "total"))):
-                total = label == "total"
-                panel.plot(steps, self.values(label), color="black" if total else f"C{index}", linewidth=1.2)
-                panel.set_title("total (weighted sum)" if total else label, loc="left", fontsize="small")
-            figure.supylabel("normalized loss", fontsize="medium")
-            if title:
-                figure.suptitle(title)
+            series = {label: self.values(label) for label in self.labels}
+            figure = stacked_panels(steps, series, self.values("total"), ylabel="normalized loss", title=title)
+            axes = list(figure.axes)
         else:
             figure, axes = ax.figure, [ax]
             for label in self.labels:
@@ -155,6 +147,26 @@ class LossHistory:
         if path is not None:
             files.save_figure(figure, path, overwrite=overwrite)
         return figure
+
+
+def stacked_panels(x, series: dict[str, np.ndarray], total: np.ndarray, *, ylabel: str, title: str | None = None,
+                   marker: str | None = None):
+    """A figure of one panel per term, then one for the total (the weighted sum), over a shared x axis.
+
+    Each panel has its own scale, so a term with small values is not a flat line beside a large one.
+    """
+    from matplotlib import figure as figure_lib  # pylint: disable=import-outside-toplevel
+
+    figure = figure_lib.Figure(figsize=(7, 0.8 + 1.4 * (len(series) + 1)), layout="constrained")
+    axes = figure.subplots(len(series) + 1, 1, sharex=True, squeeze=False)[:, 0]
+    for index, (panel, (label, values)) in enumerate(zip(axes, (*series.items(), ("total", total)))):
+        is_total = index == len(series)
+        panel.plot(x, values, color="black" if is_total else f"C{index}", linewidth=1.2, marker=marker)
+        panel.set_title("total (weighted sum)" if is_total else label, loc="left", fontsize="small")
+    figure.supylabel(ylabel, fontsize="medium")
+    if title:
+        figure.suptitle(title)
+    return figure
 
 
 # Kept under their old names: files are `tfdream.files`' job, the callback protocol `tfdream.callbacks`'.

@@ -280,16 +280,15 @@ class WorkFolder:
         files.save_figure(self._plot(labels), self.path / "losses.png", overwrite=True)
 
     def _plot(self, labels: Sequence[str]):
-        from matplotlib import figure  # pylint: disable=import-outside-toplevel
+        """Each term's and the total's loss at every frame's last step, each on its own scale."""
+        def finals(label: str) -> np.ndarray:
+            return np.array([frame["losses"][label]["final"] for frame in self.frames], dtype=np.float64)
 
-        ax = figure.Figure(figsize=(7, 4), layout="constrained").subplots()
-        numbers = [frame["frame"] for frame in self.frames]
-        for label in labels:
-            ax.plot(numbers, [frame["losses"][label]["final"] for frame in self.frames], marker=".", label=label)
-        ax.set_xlabel("frame")
-        ax.set_ylabel("normalized loss at the frame's last step")
-        ax.legend(fontsize="small")
-        return ax.figure
+        figure = history_lib.stacked_panels([frame["frame"] for frame in self.frames],
+                                            {label: finals(label) for label in labels}, finals("total"),
+                                            ylabel="normalized loss at the frame's last step", marker=".")
+        figure.axes[-1].set_xlabel("frame")
+        return figure
 
     def _write_manifest(self) -> None:
         data = {"settings": self.settings, "seed": self.seed, "frames": self.frames}
