@@ -233,3 +233,23 @@ def test_config_is_frozen_and_round_trips():
     assert isinstance(seeded.seed, int) and seeded.seed != DreamConfig().seeded().seed
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.steps = 3
+
+
+def test_default_overlap_is_none_with_the_roll_and_tile_size_over_16_without():
+    assert DreamConfig().tile_overlap == 0
+    assert DreamConfig(random_roll=False).tile_overlap == 32
+    assert DreamConfig(random_roll=False, tile_size=256).tile_overlap == 16
+    assert DreamConfig(overlap=8).tile_overlap == 8 and DreamConfig(tile_size=None, overlap=None).tile_overlap == 0
+
+
+def test_a_dream_records_the_overlap_it_used(tiny_dreamer, tiny_image):
+    for roll, used in ((True, 0), (False, 2)):
+        result = tiny_dreamer.dream(tiny_image, steps=1, octaves=(0,), tile_size=32, random_roll=roll, seed=0)
+        assert result.config.overlap == used
+
+
+def test_a_stored_config_without_an_overlap_reads_as_tile_size_over_16():
+    stored = DreamConfig(tile_size=256, seed=1).get_config()
+    assert stored["overlap"] is None and DreamConfig.from_record(stored).overlap == 16
+    assert DreamConfig.from_record(dict(stored, overlap=0)).overlap == 0
+    assert DreamConfig.from_record(dict(stored, tile_size=None)).overlap is None

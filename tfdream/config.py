@@ -29,8 +29,9 @@ class DreamConfig:
         tile_size: Largest tile side in pixels (tiles are shrunk evenly to cover the image with the least
             work, see `tiling.tile_length`), or None to take each gradient over the whole image at once.
         overlap: Pixels neighbouring tiles share and blend over, to hide tile borders (0 for none); None
-            picks `tile_size // 16` (32 for 512-pixel tiles).
-        random_roll: Shift the tile grid randomly every step (hides borders, needs no overlap).
+            picks 0 with `random_roll` (the roll alone leaves no seam: benchmarks/README.md) and
+            `tile_size // 16` without (32 for 512-pixel tiles). A dream records the overlap it used.
+        random_roll: Shift the tile grid randomly every step, so tile borders never stay in one place.
         detail: Reinject the high-frequency detail lost by shrinking, after each octave (Caffe/keras-io style).
         smoothing: Strength of the Gaussian blur cascade applied to gradients (0 disables; ~0.5 is subtle).
         normalization: Divide the gradient by its "std" or by its "mean" absolute value, or divide every
@@ -48,8 +49,8 @@ class DreamConfig:
         preserve_colors: Keep the input's colours: dream only the luminance (YUV; see `tfdream.colors`).
     """
 
-    steps: int = 50
-    step_size: float = 0.01
+    steps: int = 10
+    step_size: float = 0.03
     octaves: tuple[int, ...] = (-2, -1, 0)
     octave_scale: float = 1.3
     tile_size: int | None = 512
@@ -105,7 +106,9 @@ class DreamConfig:
         """The overlap in pixels, with None resolved (0 when untiled)."""
         if self.tile_size is None:
             return 0
-        return self.tile_size // 16 if self.overlap is None else self.overlap
+        if self.overlap is None:
+            return 0 if self.random_roll else self.tile_size // 16
+        return self.overlap
 
     def seeded(self) -> DreamConfig:
         """This config, with a freshly drawn seed if it has none."""
@@ -123,6 +126,17 @@ class DreamConfig:
     def from_config(cls, config: Mapping[str, Any]) -> DreamConfig:
         """Inverse of `get_config`."""
         return cls(**config)
+
+    @classmethod
+    def from_record(cls, config: Mapping[str, Any]) -> DreamConfig:
+        """The config a dream stored (sidecar, checkpoint), to dream it again the same way.
+
+        Dreams store the overlap they used, in pixels. A stored None was written when None meant
+        `tile_size // 16` whatever the roll, and is read as that.
+        """
+        if config.get("overlap") is None and config.get("tile_size") is not None:
+            config = dict(config, overlap=config["tile_size"] // 16)
+        return cls.from_config(config)
 
     to_dict = get_config
 

@@ -256,6 +256,7 @@ class Dreamer:
         mask = None if mask is None else steering.load_mask(np.asarray(mask) if isinstance(mask, PIL.Image.Image)
                                                             else mask)
         config = config.seeded()
+        config = dataclasses.replace(config, overlap=config.tile_overlap)  # recorded as used
         if config.tile_size is not None and config.tile_size < self.min_size:
             raise ValueError(
                 f"tile_size must be >= {self.min_size}, the smallest input of {self.loaded.name!r}. "

@@ -7,9 +7,9 @@
   "image": "dream.png",
   "input": {"path": "/photos/cat.jpg", "sha256": "9f2c...", "max_dim": 512},
   "seed": 1234,
-  "config": {"steps": 50, "step_size": 0.01, "octaves": [-2, -1, 0], "...": "..."},
+  "config": {"steps": 10, "step_size": 0.03, "octaves": [-2, -1, 0], "...": "..."},
   "dreamer": {"model": "inception_v3", "weights": "imagenet", "terms": ["..."], "...": "..."},
-  "steps_completed": 150,
+  "steps_completed": 30,
   "interrupted": false,
   "versions": {"tfdream": "0.1.0", "tensorflow": "2.21.0", "keras": "3.15.0", "python": "3.12.3", "numpy": "2.4.6"}
 }
@@ -118,7 +118,7 @@ class Sidecar:
     def from_config(cls, config: Mapping[str, Any]) -> Sidecar:
         """Inverse of `get_config`; the source then refuses an input file whose sha256 changed."""
         return cls(config.get("image", ""), sources.Source.from_config(config["input"]),
-                   config_lib.DreamConfig.from_config(config["config"]), config["dreamer"],
+                   config_lib.DreamConfig.from_record(config["config"]), config["dreamer"],
                    config["steps_completed"], bool(config.get("interrupted", False)), config.get("versions", {}),
                    config.get("checkpoint"))
 
@@ -239,6 +239,6 @@ def resume(
     checkpointer = checkpoints.Checkpointer(saved.path, source=saved.source, image_path=saved.image_path,
                                             every=checkpoint_every)
     dreamer = dreamer_lib.Dreamer.from_config(saved.dreamer, strategy=strategy)
-    result = dreamer.dream(sources.Source.from_config(saved.source), config=config_lib.DreamConfig.from_config(
+    result = dreamer.dream(sources.Source.from_config(saved.source), config=config_lib.DreamConfig.from_record(
         saved.config), callbacks=callbacks, checkpoint=checkpointer, resume_from=saved.state)
     return result, checkpointer
