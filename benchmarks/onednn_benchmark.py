@@ -24,6 +24,7 @@ from absl import app
 from absl import flags
 
 import common
+import machine
 
 _MODEL, _WEIGHTS, _LAYERS, _TILE_SIZE = common.MODEL, common.WEIGHTS, common.LAYERS, common.TILE_SIZE
 _SIZE = flags.DEFINE_integer("size", 512, "Side of the square the photo is resized to.")
@@ -52,7 +53,7 @@ def run_case(case: str, output: str) -> None:
     timer = callbacks.StepTimer()
     image = dreamer.dream(photo, config=config, callbacks=[timer]).image
     np.savez(output, image=image, seconds_per_step=timer.seconds_per_step,
-             machine=json.dumps(common.machine()))
+             machine=json.dumps(machine.machine()))
 
 
 def spawn(case: str, folder: str) -> dict:
@@ -79,7 +80,7 @@ def main(argv):
         results = {case: spawn(case, folder) for case in _CASES}
     photo = common.square_photo(_SIZE.value).astype(np.float64)
     reference = results["off"]
-    print(common.describe(results["off"]["machine"]))
+    print(machine.describe(results["off"]["machine"]))
     print(f"model {_MODEL.value} (weights {_WEIGHTS.value}), layers {_LAYERS.value}, {_SIZE.value}^2 px, "
           f"precision {_PRECISION.value}, octaves {_OCTAVES.value}, {_STEPS.value} steps, tile_size {_TILE_SIZE.value}")
     print("| oneDNN operations | s/step | vs off | PSNR vs off dB | mean abs diff | 99.9% abs diff | dream's mean change |")

@@ -20,6 +20,7 @@ from absl import app
 from absl import flags
 
 import common
+import machine
 import tfdream
 from tfdream import callbacks
 
@@ -38,7 +39,7 @@ def main(argv):
     photo = common.square_photo(_SIZE.value)
     config = tfdream.DreamConfig(steps=_STEPS.value, octaves=tuple(int(o) for o in _OCTAVES.value),
                                  tile_size=_TILE_SIZE.value, seed=0)
-    print(common.describe(common.machine()))
+    print(machine.describe(machine.machine()))
     print(f"model {_MODEL.value} (weights {_WEIGHTS.value}), layers {_LAYERS.value}, {_SIZE.value}^2 px, "
           f"octaves {list(config.octaves)}, {config.steps} steps, tile_size {config.tile_size}")
     print("| precision | s/step | vs float32 | PSNR dB | mean abs diff | 99.9% abs diff | dream's mean change |")

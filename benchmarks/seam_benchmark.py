@@ -28,6 +28,7 @@ from absl import app
 from absl import flags
 
 import common
+import machine
 import tfdream
 from tfdream import tiling
 
@@ -85,7 +86,7 @@ def main(argv):
     dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=_WEIGHTS.value, precision=_PRECISION.value)
     shifts: list[tuple[int, int]] = []
     tiling.tiled_gradient = recording_shifts(shifts)
-    print(common.describe(common.machine()))
+    print(machine.describe(machine.machine()))
     print(f"model {_MODEL.value} (weights {_WEIGHTS.value}), layers {_LAYERS.value}, precision {dreamer.precision}, "
           f"{_SIZE.value}^2 px, tile_size {_TILE_SIZE.value}, {_STEPS.value} steps")
     print("| roll | overlap | tile | tiles | seam ratio: dream | change | PSNR vs untiled dB | mean abs diff "

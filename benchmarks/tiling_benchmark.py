@@ -31,6 +31,7 @@ from absl import flags
 from absl import logging
 
 import common
+import machine
 
 _SIZES = flags.DEFINE_list("sizes", ["1", "4", "16", "64"], "Image sizes in megapixels (square images).")
 _MODES = flags.DEFINE_list("modes", ["tfdream", "tfdream_float32", "naive"], "Modes to run (see module doc).")
@@ -138,7 +139,7 @@ def run_case(case: str) -> dict:
     megapixel_steps = side * side / 2**20
     return dict(result, mode=mode, megapixels=float(megapixels), side=side, timed_steps=timed_steps(side),
                 seconds_per_megapixel_step=result["seconds_per_step"] / megapixel_steps,
-                peak_rss_gb=peak_rss_bytes() / 2**30, machine=common.machine())
+                peak_rss_gb=peak_rss_bytes() / 2**30, machine=machine.machine())
 
 
 def spawn(case: str) -> dict:
@@ -148,7 +149,7 @@ def spawn(case: str) -> dict:
     if case.startswith("naive:"):
         onednn = _TUTORIAL_ONEDNN.value
         if onednn == "tensorflow":
-            onednn = "on" if common.tensorflow_onednn_default(common.cpu_flags(),
+            onednn = "on" if machine.tensorflow_onednn_default(machine.cpu_flags(),
                                                               os.environ.get("ONEDNN_MAX_CPU_ISA", "")) else "off"
         environment["TF_ENABLE_ONEDNN_OPTS"] = "1" if onednn == "on" else "0"
     done = subprocess.run([sys.executable, __file__, f"--case={case}", *forwarded], capture_output=True, text=True,
@@ -162,7 +163,7 @@ def spawn(case: str) -> dict:
 def table(results: list[dict]) -> str:
     """A Markdown table of the results, with each mode's spread of seconds per megapixel-step over sizes."""
     naive = {r["megapixels"]: r["seconds_per_step"] for r in results if r["mode"] == "naive"}
-    rows = [common.describe(results[0]["machine"]) + "\n",
+    rows = [machine.describe(results[0]["machine"]) + "\n",
             "| MP | side | mode | precision | oneDNN | overlap | timed steps | s/step | s/MP-step | peak RSS GB "
             "| time vs naive |", "|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:

@@ -19,11 +19,11 @@ import sys
 from absl import app
 from absl import flags
 from absl import logging
-import tensorflow as tf
 
-from tfdream import callbacks, flag_fields
+from tfdream import callbacks, flag_fields  # before TensorFlow: `import tfdream` turns oneDNN on (tfdream.startup)
 from tfdream.training import pipelines
 from tfdream.training import train
+import tensorflow as tf  # pylint: disable=wrong-import-order
 
 _OUT_DIR = flags.DEFINE_string("out_dir", None, "Output folder (model, metadata, history, backup, logs).")
 _DATASET = flags.DEFINE_string(
