@@ -99,16 +99,15 @@ def main(argv):
             result.save(os.path.join(folder, "dream.png"))
             result.history.plot(os.path.join(folder, "losses.png"))
     total = time.perf_counter() - START
-    durations = np.diff(step_ends)
-    later = float(np.median(durations[1:])) if len(durations) > 1 else 0.0
-    first_extra = float(durations[0] - later)
-    steps = float(np.sum(durations)) - first_extra
+    durations = np.diff(step_ends)  # the first from the dream's start: the memory check and loading come with it
+    later = float(durations[1])  # the next step, in the same octave (--steps >= 2)
+    memory_check = phases["memory check (one small trace)"]
     writes = phases.pop("write image, sidecar, history, plot", 0.0)
     dream_total = phases.pop("dream (all of Dreamer.dream)")
-    phases["first step's extra (trace the step, allocate)"] = first_extra
-    phases[f"steps ({len(durations)} at {later:.3f} s each after the first)"] = steps
-    phases["rest of Dreamer.dream (load, resize, memory estimate, to uint8)"] = (
-        dream_total - first_extra - steps - phases["memory check (one small trace)"])
+    phases["first step's extra over the second (load the input, trace the step, allocate)"] = (
+        float(durations[0]) - later - memory_check)
+    phases[f"steps ({len(durations)}; the second took {later:.3f} s)"] = float(np.sum(durations[1:])) + later
+    phases["rest of Dreamer.dream (after the last step: to uint8)"] = dream_total - float(np.sum(durations))
     phases["write image, sidecar, history, plot"] = writes
     accounted = sum(phases.values())
     phases["everything else (Python start, flags, command line, Dreamer set-up)"] = total - accounted

@@ -235,7 +235,7 @@ def test_command_help_lists_its_own_flags(capsys, command):
     listed = re.findall(r"^  --(?:\[no\])?(\w+)", out, re.MULTILINE)
     assert listed == [*dict.fromkeys(holder.name for holder in cli._COMMAND_FLAGS[command]), "flagfile", "verbosity"]
     if command == "dream":
-        assert "  --steps: Gradient-ascent steps per octave. (default: 10)\n" in out
+        assert "  --steps: Gradient-ascent steps per octave. (default: 8)\n" in out
         assert "  --[no]detail: Reinject" in out and "--frames" not in out
 
 

@@ -49,8 +49,8 @@ class DreamConfig:
         preserve_colors: Keep the input's colours: dream only the luminance (YUV; see `tfdream.colors`).
     """
 
-    steps: int = 10
-    step_size: float = 0.03
+    steps: int = 8
+    step_size: float = 0.04
     octaves: tuple[int, ...] = (-2, -1, 0)
     octave_scale: float = 1.3
     tile_size: int | None = 512

@@ -7,9 +7,9 @@
   "image": "dream.png",
   "input": {"path": "/photos/cat.jpg", "sha256": "9f2c...", "max_dim": 512},
   "seed": 1234,
-  "config": {"steps": 10, "step_size": 0.03, "octaves": [-2, -1, 0], "...": "..."},
+  "config": {"steps": 8, "step_size": 0.04, "octaves": [-2, -1, 0], "...": "..."},
   "dreamer": {"model": "inception_v3", "weights": "imagenet", "terms": ["..."], "...": "..."},
-  "steps_completed": 30,
+  "steps_completed": 24,
   "interrupted": false,
   "versions": {"tfdream": "0.1.0", "tensorflow": "2.21.0", "keras": "3.15.0", "python": "3.12.3", "numpy": "2.4.6"}
 }
