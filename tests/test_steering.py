@@ -102,7 +102,7 @@ def test_guide_features_are_computed_once_per_octave_and_never_retrace(tiny_imag
     assert calls == [(28, 38), (37, 49), (48, 64)]  # one per octave, not per step or tile
     assert dreamer.gradient_fn.experimental_get_tracing_count() == 1
     values = result.history.values("guide:conv3")
-    assert values[2] > values[0]
+    assert values[-1] > 1.3 * values[0]  # the guide term rises over the dream (a step's roll makes it wobble)
 
 
 def test_unreadable_guide_image_is_one_line_error(tmp_path):
