@@ -29,8 +29,9 @@ class DreamConfig:
         tile_size: Largest tile side in pixels (tiles are shrunk evenly to cover the image with the least
             work, see `tiling.tile_length`), or None to take each gradient over the whole image at once.
         overlap: Pixels neighbouring tiles share and blend over, to hide tile borders (0 for none); None
-            picks 0 with `random_roll` (the roll alone leaves no seam: benchmarks/README.md) and
-            `tile_size // 16` without (32 for 512-pixel tiles). A dream records the overlap it used.
+            picks 0 with `random_roll` (which moves the borders every step; seams measured in
+            benchmarks/README.md) and `tile_size // 16` without (32 for 512-pixel tiles). A dream records
+            the overlap it used.
         random_roll: Shift the tile grid randomly every step, so tile borders never stay in one place.
         detail: Reinject the high-frequency detail lost by shrinking, after each octave (Caffe/keras-io style).
         smoothing: Strength of the Gaussian blur cascade applied to gradients (0 disables; ~0.5 is subtle).
