@@ -12,9 +12,6 @@ runs in a fresh process, since the pools are fixed when TensorFlow starts. Each 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import time
 
 from absl import app
@@ -30,8 +27,6 @@ _BATCHES = flags.DEFINE_list("batches", ["1x512", "2x512", "4x512", "8x512", "4x
                              "Batches as TILESxSIDE.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed calls per batch (the fastest counts).")
 _CASE = flags.DEFINE_string("case", None, "Internal: run one INTER:INTRA setting and print its result.")
-
-_RESULT = "RESULT "
 
 
 def run_case(threads: str) -> dict:
@@ -64,17 +59,10 @@ def run_case(threads: str) -> dict:
 def main(argv):
     del argv
     if _CASE.value:
-        print(_RESULT + json.dumps(run_case(_CASE.value)), flush=True)
+        common.print_result(run_case(_CASE.value))
         return
     forwarded = [flag.serialize() for flag in (_MODEL, _LAYERS, _PRECISION, _BATCHES, _REPEATS)]
-    results = []
-    for threads in _THREADS.value:
-        done = subprocess.run([sys.executable, __file__, f"--case={threads}", *forwarded], capture_output=True,
-                              text=True, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"threads {threads} failed:\n{done.stderr[-4000:]}")
-        line = next(line for line in reversed(done.stdout.splitlines()) if line.startswith(_RESULT))
-        results.append(json.loads(line[len(_RESULT):]))
+    results = [common.run_case(__file__, threads, forwarded) for threads in _THREADS.value]
     print(machine.describe(results[0]["machine"]))
     print(f"{_MODEL.value} {_LAYERS.value}, precision {results[0]['precision']}: seconds per megapixel of tiles")
     print("| inter:intra threads | " + " | ".join(_BATCHES.value) + " |")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 from absl import flags
 
@@ -23,3 +27,28 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     """Peak signal-to-noise ratio of two 8-bit images, in dB (inf when equal)."""
     mse = np.mean((a.astype(np.float64) - b) ** 2)
     return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+
+
+def nudged(photo: np.ndarray) -> np.ndarray:
+    """`photo` with every pixel moved by -1, 0 or +1 level (seeded): an invisible change of a dream's input."""
+    noise = np.random.default_rng(1).integers(-1, 2, photo.shape)
+    return np.clip(photo + noise, 0, 255).astype(np.uint8)
+
+
+_RESULT = "RESULT "
+
+
+def print_result(result: dict) -> None:
+    """Prints a case's result for `run_case` in the parent process to read."""
+    print(_RESULT + json.dumps(result), flush=True)
+
+
+def run_case(script: str, case: str, forwarded: list[str], environment: dict | None = None) -> dict:
+    """Runs `script --case=CASE` in a fresh process (its own memory peak, its own TensorFlow start) and returns
+    the result it printed with `print_result`."""
+    done = subprocess.run([sys.executable, script, f"--case={case}", *forwarded], capture_output=True, text=True,
+                          env=environment, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"case {case} failed:\n{done.stderr[-4000:]}")
+    line = next(line for line in reversed(done.stdout.splitlines()) if line.startswith(_RESULT))
+    return json.loads(line[len(_RESULT):])

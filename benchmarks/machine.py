@@ -9,11 +9,13 @@ import os
 import pathlib
 import platform
 
-
 _ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
-
-
 _ONEDNN_DEFAULT_FLAGS = ("avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16")
+
+
+def capped_at_avx2(max_isa: str) -> bool:
+    """Whether an `ONEDNN_MAX_CPU_ISA` value stands for a CPU of the AVX2 class."""
+    return max_isa.upper().startswith("AVX2")
 
 
 def tensorflow_onednn_default(cpu_flags: set[str], max_isa: str) -> bool:
@@ -21,15 +23,20 @@ def tensorflow_onednn_default(cpu_flags: set[str], max_isa: str) -> bool:
 
     TensorFlow does on CPUs with AVX-512 VNNI or BF16, AVX-VNNI or AMX; a cap at AVX2 stands for a CPU without.
     """
-    return not max_isa.upper().startswith("AVX2") and any(flag in cpu_flags for flag in _ONEDNN_DEFAULT_FLAGS)
+    return not capped_at_avx2(max_isa) and any(flag in cpu_flags for flag in _ONEDNN_DEFAULT_FLAGS)
+
+
+def cpuinfo() -> str:
+    """The text of `/proc/cpuinfo` (empty where it is absent)."""
+    try:
+        return pathlib.Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def cpu_flags() -> set[str]:
-    """The flags of `/proc/cpuinfo` (empty where it is absent)."""
-    try:
-        return set(pathlib.Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").split())
-    except OSError:
-        return set()
+    """The flags of `/proc/cpuinfo`."""
+    return set(cpuinfo().split())
 
 
 def cpu_class(cpu_flags: set[str], max_isa: str) -> str:
@@ -37,7 +44,7 @@ def cpu_class(cpu_flags: set[str], max_isa: str) -> str:
 
     An `ONEDNN_MAX_CPU_ISA` cap (e.g. "AVX2") lowers the class to the cap, marked as capped.
     """
-    if max_isa.upper().startswith("AVX2"):
+    if capped_at_avx2(max_isa):
         return "AVX2 (oneDNN capped at AVX2)"
     for flag, name in (("amx_bf16", "AMX"), ("avx512_bf16", "AVX-512 BF16"), ("avx512f", "AVX-512"), ("avx2", "AVX2")):
         if flag in cpu_flags:
@@ -53,13 +60,10 @@ def machine() -> dict:
 
     from tfdream import inference  # pylint: disable=import-outside-toplevel
 
-    try:
-        cpuinfo = pathlib.Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        cpuinfo = ""
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
+    text = cpuinfo()
+    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")),
                  platform.processor() or "unknown")
-    present = set(cpuinfo.split())
+    present = set(text.split())
     max_isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "")
     return {
         "cpu": model,

@@ -44,8 +44,7 @@ def run_case(case: str, output: str) -> None:
 
     photo = common.square_photo(_SIZE.value)
     if case == "nudged":
-        noise = np.random.default_rng(1).integers(-1, 2, photo.shape)
-        photo = np.clip(photo + noise, 0, 255).astype(np.uint8)
+        photo = common.nudged(photo)
     config = tfdream.DreamConfig(steps=_STEPS.value, octaves=tuple(int(o) for o in _OCTAVES.value),
                                  tile_size=_TILE_SIZE.value, seed=0)
     dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=_WEIGHTS.value, precision=_PRECISION.value)

@@ -92,8 +92,7 @@ def main(argv):
     print("| roll | overlap | tile | tiles | seam ratio: dream | change | PSNR vs untiled dB | mean abs diff "
           "| mean change |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    noise = np.random.default_rng(1).integers(-1, 2, photo.shape)
-    nudged = np.clip(photo + noise, 0, 255).astype(np.uint8)
+    nudged = common.nudged(photo)
     for roll in _ROLLS.value:
         base = tfdream.DreamConfig(steps=_STEPS.value, octaves=(0,), tile_size=_TILE_SIZE.value,
                                    random_roll=roll == "on", seed=0)

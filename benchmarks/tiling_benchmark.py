@@ -22,8 +22,6 @@ import json
 import math
 import os
 import pathlib
-import subprocess
-import sys
 import time
 
 from absl import app
@@ -44,8 +42,6 @@ _TUTORIAL_ONEDNN = flags.DEFINE_enum("tutorial_onednn", "tensorflow", ["tensorfl
                                      "under ONEDNN_MAX_CPU_ISA=AVX2); tfdream turns them on.")
 _JSON = flags.DEFINE_string("json", None, "Also write the results to this JSON file.")
 _CASE = flags.DEFINE_string("case", None, "Internal: run one MODE:MEGAPIXELS case and print its result.")
-
-_RESULT = "RESULT "
 
 
 def peak_rss_bytes() -> int:
@@ -152,12 +148,7 @@ def spawn(case: str) -> dict:
             onednn = "on" if machine.tensorflow_onednn_default(machine.cpu_flags(),
                                                               os.environ.get("ONEDNN_MAX_CPU_ISA", "")) else "off"
         environment["TF_ENABLE_ONEDNN_OPTS"] = "1" if onednn == "on" else "0"
-    done = subprocess.run([sys.executable, __file__, f"--case={case}", *forwarded], capture_output=True, text=True,
-                          env=environment, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"case {case} failed:\n{done.stderr[-4000:]}")
-    line = next(line for line in reversed(done.stdout.splitlines()) if line.startswith(_RESULT))
-    return json.loads(line[len(_RESULT):])
+    return common.run_case(__file__, case, forwarded, environment)
 
 
 def table(results: list[dict]) -> str:
@@ -182,7 +173,7 @@ def table(results: list[dict]) -> str:
 def main(argv):
     del argv
     if _CASE.value:
-        print(_RESULT + json.dumps(run_case(_CASE.value)), flush=True)
+        common.print_result(run_case(_CASE.value))
         return
     results = []
     for megapixels in _SIZES.value:
