@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import time
 
-from absl import app
-from absl import flags
-
 import common
 import machine
+from absl import app, flags
 
 _MODEL, _LAYERS = common.MODEL, common.LAYERS
 _PRECISION = flags.DEFINE_string("precision", "float32", "Dreamer precision.")

@@ -12,10 +12,11 @@ throws away were part of what the ascent had bought.
 
 import numpy as np
 import tensorflow as tf
-from absl import app
-from absl import flags
+from absl import app, flags
 
-from tfdream import Dreamer, colors, images, samples
+from tfdream import Dreamer
+from tfdream.io import images, samples
+from tfdream.objectives import colors
 
 _LAYERS = flags.DEFINE_list("layers", ["block4_conv3", "block5_conv3"], "Layers dreamed.")
 _MAX_DIM = flags.DEFINE_integer("max_dim", 256, "Longer side of the input in pixels.")

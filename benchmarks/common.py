@@ -9,7 +9,8 @@ import sys
 import numpy as np
 from absl import flags
 
-from tfdream import images, octaves, samples
+from tfdream.core import octaves
+from tfdream.io import images, samples
 
 MODEL = flags.DEFINE_string("model", "inception_v3", "Named model.")
 WEIGHTS = flags.DEFINE_string("weights", None, "Weights: None (random), 'imagenet', 'hed' (vgg16), or a file.")

@@ -24,11 +24,11 @@ import time
 
 import cv2
 import numpy as np
-from absl import app
-from absl import flags
+from absl import app, flags
 
 import tfdream
-from tfdream import images, motion, samples, video
+from tfdream import motion
+from tfdream.io import images, samples, video
 
 _MODEL = flags.DEFINE_string("model", "vgg16", "Named model.")
 _WEIGHTS = flags.DEFINE_string("weights", "hed", "Weights: 'hed' (VGG16 offline), 'imagenet', None, or a file.")
@@ -122,7 +122,7 @@ def main(argv):
             ("flow", 1, "(c) warped along the flow, 1 step after the first frame"),
         ):
             began = time.perf_counter()
-            result = dreamer.dream_video(source, folder / f"{coherence}{later_steps}.mp4", config=config,
+            result = motion.dream_video(dreamer, source, folder / f"{coherence}{later_steps}.mp4", config=config,
                                          coherence=coherence, blend=_BLEND.value, later_steps=later_steps)
             seconds = (time.perf_counter() - began) / frames
             dreamed = [images.load_image(result.work_dir / f"frame_{n:06d}.png") for n in range(frames)]
@@ -139,9 +139,9 @@ def main(argv):
                 print(f"\n{name} optical flow at 854x480: "
                       f"{(time.perf_counter() - began) / (len(scene) - 1) * 1000:.0f} ms per frame")
             source = video.write_video(folder / "scene480.mp4", iter(scene), 24)
-            dreamer.dream_video(source, folder / "warm.mp4", config=config, end=1)  # traces the step at 480p
+            motion.dream_video(dreamer, source, folder / "warm.mp4", config=config, end=1)  # traces the step at 480p
             began = time.perf_counter()
-            dreamer.dream_video(source, folder / "480.mp4", config=config, start=1, coherence="flow",
+            motion.dream_video(dreamer, source, folder / "480.mp4", config=config, start=1, coherence="flow",
                                 blend=_BLEND.value, later_steps=max(1, _STEPS.value // 2))
             seconds = (time.perf_counter() - began) / _TIMING_FRAMES.value
             print(f"\n854x480, coherence flow, {_STEPS.value} steps on the first frame and "

@@ -58,7 +58,7 @@ def machine() -> dict:
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
     from tensorflow.python.util import _pywrap_util_port  # pylint: disable=import-outside-toplevel
 
-    from tfdream import inference  # pylint: disable=import-outside-toplevel
+    from tfdream.models import inference  # pylint: disable=import-outside-toplevel
 
     text = cpuinfo()
     model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")),

@@ -13,8 +13,7 @@ import pathlib
 import subprocess
 import sys
 
-from absl import app
-from absl import flags
+from absl import app, flags
 
 _MODEL = flags.DEFINE_string("model", "vgg16", "A tfdream model name (random weights), or 'tiny'.")
 _SIZES = flags.DEFINE_list("sizes", ["512", "1024", "2048"], "Square image sides to dream.")
@@ -42,7 +41,7 @@ pathlib.Path("/proc/self/clear_refs").write_text("5")
 before = status("VmRSS:")
 dreamer.dream(None, size=(side, side), **options)
 peak = status("VmHWM:") - before
-from tfdream import config
+from tfdream.core import config
 shapes = dreamer._octave_shapes((side, side), config.DreamConfig(**options))
 estimate = dreamer.memory_estimate((side, side), shapes, config.DreamConfig(**options))
 print(json.dumps({"side": side, "peak": peak, "image_arrays": estimate.image_arrays, "tiles": estimate.tiles}))

@@ -19,12 +19,10 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
-from absl import app
-from absl import flags
-
 import common
 import machine
+import numpy as np
+from absl import app, flags
 
 _MODEL, _WEIGHTS, _LAYERS, _TILE_SIZE = common.MODEL, common.WEIGHTS, common.LAYERS, common.TILE_SIZE
 _SIZE = flags.DEFINE_integer("size", 512, "Side of the square the photo is resized to.")
@@ -40,7 +38,7 @@ _CASES = {"off": "0", "on": "1", "nudged": "0"}  # case -> TF_ENABLE_ONEDNN_OPTS
 def run_case(case: str, output: str) -> None:
     """Dreams the photo (moved by +-1 level for "nudged") and saves the image, seconds per step and machine."""
     import tfdream  # pylint: disable=import-outside-toplevel
-    from tfdream import callbacks  # pylint: disable=import-outside-toplevel
+    from tfdream.core import callbacks  # pylint: disable=import-outside-toplevel
 
     photo = common.square_photo(_SIZE.value)
     if case == "nudged":

@@ -19,12 +19,10 @@ import pathlib
 import tempfile
 import time
 
-import numpy as np
-from absl import app
-from absl import flags
-
 import common
 import machine
+import numpy as np
+from absl import app, flags
 
 _MODEL, _LAYERS, _TILE_SIZE = common.MODEL, common.LAYERS, common.TILE_SIZE
 _SIZE = flags.DEFINE_integer("size", 4096, "Side of the square noise image.")
@@ -62,7 +60,7 @@ def main(argv):
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
 
     import tfdream  # pylint: disable=import-outside-toplevel
-    from tfdream import callbacks, tiling  # pylint: disable=import-outside-toplevel
+    from tfdream.core import callbacks, tiling  # pylint: disable=import-outside-toplevel
 
     dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=None, precision=_PRECISION.value)
     parts = {"network": 0.0, "tiling": 0.0}

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-from absl import app
-from absl import flags
-
 import common
 import machine
+import numpy as np
+from absl import app, flags
+
 import tfdream
-from tfdream import tiling
+from tfdream.core import tiling
 
 _MODEL, _WEIGHTS, _LAYERS, _TILE_SIZE = common.MODEL, common.WEIGHTS, common.LAYERS, common.TILE_SIZE
 _SIZE = flags.DEFINE_integer("size", 2048, "Side of the square the photo is resized to.")

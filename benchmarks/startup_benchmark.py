@@ -27,8 +27,7 @@ START = time.perf_counter()
 
 # pylint: disable=wrong-import-position
 import numpy as np
-from absl import app
-from absl import flags
+from absl import app, flags
 
 _CASE = flags.DEFINE_enum("case", "quick_start", ["quick_start", "inception_v3"], "Which first dream to time.")
 _QUICK_START = flags.DEFINE_string("quick_start", "dream {output} --model=vgg16 --weights=hed "
@@ -61,7 +60,10 @@ def main(argv):
     tf.config.list_physical_devices()
     phases["import TensorFlow, Keras"] = time.perf_counter() - began
     began = time.perf_counter()
-    from tfdream import callbacks, cli, dreamer, history, images, inference, memory, models, octaves, samples  # pylint: disable=import-outside-toplevel,line-too-long
+    from tfdream import cli, models  # pylint: disable=import-outside-toplevel,line-too-long
+    from tfdream.core import callbacks, dreamer, history, memory, octaves  # pylint: disable=import-outside-toplevel,line-too-long
+    from tfdream.io import images, samples  # pylint: disable=import-outside-toplevel,line-too-long
+    from tfdream.models import inference  # pylint: disable=import-outside-toplevel,line-too-long
 
     phases["import tfdream"] = time.perf_counter() - began
     timed(models, "load_model", "build model, load weights")

@@ -24,12 +24,9 @@ import os
 import pathlib
 import time
 
-from absl import app
-from absl import flags
-from absl import logging
-
 import common
 import machine
+from absl import app, flags, logging
 
 _SIZES = flags.DEFINE_list("sizes", ["1", "4", "16", "64"], "Image sizes in megapixels (square images).")
 _MODES = flags.DEFINE_list("modes", ["tfdream", "tfdream_float32", "naive"], "Modes to run (see module doc).")
@@ -69,7 +66,7 @@ def timed_steps(side: int) -> int:
 def run_tfdream(side: int, precision: str) -> dict:
     """Times `Dreamer.dream` on a `side`^2 image; per-step times come from a callback."""
     import tfdream  # pylint: disable=import-outside-toplevel
-    from tfdream import callbacks  # pylint: disable=import-outside-toplevel
+    from tfdream.core import callbacks  # pylint: disable=import-outside-toplevel
 
     dreamer = tfdream.Dreamer(_MODEL.value, _LAYERS.value, weights=None, precision=precision)
     timer = callbacks.StepTimer()
@@ -83,7 +80,8 @@ def run_naive(side: int) -> dict:
     """Times the tutorial's tiling: every tile's gradient is taken against the whole rolled image."""
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
 
-    from tfdream import models, objectives, tiling  # pylint: disable=import-outside-toplevel
+    from tfdream import models, objectives  # pylint: disable=import-outside-toplevel
+    from tfdream.core import tiling  # pylint: disable=import-outside-toplevel
 
     loaded = models.load_model(_MODEL.value, weights=None)
     objective = objectives.from_layers(_LAYERS.value)

@@ -15,4 +15,4 @@ from tfdream import cli
 
 if __name__ == "__main__":
     cli.adopt_flags("compare")
-    app.run(cli.compare_main)
+    app.run(cli.COMMANDS["compare"].main)

@@ -14,4 +14,4 @@ from tfdream import cli
 
 if __name__ == "__main__":
     cli.adopt_flags("dream")
-    app.run(cli.dream_main)
+    app.run(cli.COMMANDS["dream"].main)

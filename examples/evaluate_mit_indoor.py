@@ -10,12 +10,9 @@ the `--test_fraction` and `--split_seed` of the training run, so the test images
 
 import pathlib
 
-from absl import app
-from absl import flags
-from absl import logging
+from absl import app, flags, logging
 
-from tfdream.training import evaluate
-from tfdream.training import pipelines
+from tfdream.training import evaluate, pipelines
 
 _MODEL = flags.DEFINE_string("model", None, "A .keras model saved by train_mit_indoor.py (with its .json).")
 _OUT_DIR = flags.DEFINE_string("out_dir", None, "Report folder (default: <model folder>/eval).")

@@ -14,11 +14,12 @@ import pathlib
 import shutil
 import tempfile
 
-from absl import app
-from absl import flags
-from absl import logging
+from absl import app, flags, logging
 
-from tfdream import callbacks, compare, config, dreamer, samples, sidecar, studies
+from tfdream import studies
+from tfdream.core import callbacks, config, dreamer, sidecar
+from tfdream.io import samples
+from tfdream.studies import compare
 
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", "docs/gallery", "Folder of the gallery files (replaced).")
 _MODEL = flags.DEFINE_string("model", "vgg16", "Model name or saved .keras model.")

@@ -12,4 +12,4 @@ from tfdream import cli
 
 if __name__ == "__main__":
     cli.adopt_flags("layers")
-    app.run(cli.layers_main)
+    app.run(cli.COMMANDS["layers"].main)

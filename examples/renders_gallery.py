@@ -13,11 +13,12 @@ Writes:
 import pathlib
 import tempfile
 
-from absl import app
-from absl import flags
-from absl import logging
+from absl import app, flags, logging
 
-from tfdream import callbacks, compare, config, dreamer, history, images, renders, samples
+from tfdream import renders
+from tfdream.core import callbacks, config, dreamer
+from tfdream.io import files, images, samples
+from tfdream.studies import compare
 
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", "docs/gallery", "Folder of the gallery files.")
 _MODEL = flags.DEFINE_string("model", "vgg16", "Model name or saved .keras model.")
@@ -55,7 +56,7 @@ def main(argv):
                                   width=_SHEET_WIDTH.value)
     images.save_image(sheet, folder / f"{model}_std_vs_laplacian.png", overwrite=True)
     figure = compare.loss_figure([result.history for result in results], labels, columns=4)
-    history.save_figure(figure, folder / f"{model}_std_vs_laplacian_losses.png", overwrite=True)
+    files.save_figure(figure, folder / f"{model}_std_vs_laplacian_losses.png", overwrite=True)
     channels = renders.parse_channels(_CHANNELS.value)
     with tempfile.TemporaryDirectory() as work:
         gallery = renders.channel_gallery(

@@ -9,10 +9,11 @@ soft round mask (written as `steering_mask.png`), and with its colours preserved
 import pathlib
 
 import numpy as np
-from absl import app
-from absl import flags
+from absl import app, flags
 
-from tfdream import Dreamer, compare, images, objectives, samples
+from tfdream import Dreamer, objectives
+from tfdream.io import images, samples
+from tfdream.studies import compare
 
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", "docs/gallery", "Folder of the gallery files.")
 _LAYERS = flags.DEFINE_list("layers", ["block4_conv3"], "Layers dreamed (and guided).")

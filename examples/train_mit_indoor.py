@@ -16,14 +16,14 @@ import contextlib
 import os
 import sys
 
-from absl import app
-from absl import flags
-from absl import logging
+from absl import app, flags, logging
 
-from tfdream import callbacks, flag_fields  # before TensorFlow: `import tfdream` turns oneDNN on (tfdream.startup)
-from tfdream.training import pipelines
-from tfdream.training import train
+# isort: off
+from tfdream.base import flag_fields  # before TensorFlow: `import tfdream` turns oneDNN on (tfdream.base.startup)
+from tfdream.core import callbacks
+from tfdream.training import pipelines, train
 import tensorflow as tf  # pylint: disable=wrong-import-order
+# isort: on
 
 _OUT_DIR = flags.DEFINE_string("out_dir", None, "Output folder (model, metadata, history, backup, logs).")
 _DATASET = flags.DEFINE_string(

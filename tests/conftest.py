@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from tfdream import Dreamer, metadata, models, objectives, testing
+from tfdream import Dreamer, models, objectives, testing
+from tfdream.models import metadata
 
 
 @pytest.fixture(scope="session")

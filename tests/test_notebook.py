@@ -12,8 +12,9 @@ import numpy as np
 import PIL.Image
 import pytest
 
-from tfdream import callbacks, config, display, history
-from tfdream.dreamer import DreamResult
+from tfdream.core import callbacks, config, history
+from tfdream.core.result import DreamResult
+from tfdream.io import display
 
 TOUR = pathlib.Path(__file__).parents[1] / "examples" / "tour.ipynb"
 SMOKE_PARAMETERS = 'MAX_DIM = 64\nSTEPS = 1\nZOOM_FRAMES = 2\nOCTAVES = (0,)\nOUTPUT_DIR = "tour_output"'

@@ -8,6 +8,7 @@
     evaluate.evaluate(model_path, data.test, "runs/vgg11_bn/eval")
 
 `train` runs `Model.fit` on one machine and `loop.fit`, a custom loop, on several (`MultiWorkerMirroredStrategy`).
+The TFDS builder of MIT Indoor 67 is `mit_indoor67/`. It may import `tfdream.core` and below.
 """
 
 from tfdream.training import architectures, evaluate, loop, pipelines, plots, train

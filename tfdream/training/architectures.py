@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 
 import keras
 
-from tfdream import googlenet, inception_v4
+from tfdream.models import googlenet, inception_v4
 
 _VGG_CONVS = {11: (1, 1, 2, 2, 2), 16: (2, 2, 3, 3, 3), 19: (2, 2, 4, 4, 4)}
 _VGG_FILTERS = (64, 128, 256, 512, 512)
@@ -180,8 +180,8 @@ def get(name: str) -> Architecture:
 
 
 # GoogLeNet (the DeepDream notebook's inception5h network, with its layer names) and Inception-v4, both built
-# natively. GoogLeNet's local response normalization is a tfdream layer: its saved models reload after
-# `import tfdream`, which registers it.
+# natively. GoogLeNet's local response normalization is a tfdream layer: its saved models reload through
+# `tfdream.models.load_model`, which registers it (`tfdream.models.lrn`).
 def _googlenet_presets(model: keras.Model) -> dict[str, tuple[str, ...]]:
     # The last block of each stage; "mixed4" is mixed4c, the layer the DeepDream notebook dreams by default.
     return {"conv": ("conv2d2",), "mixed3": ("mixed3b",), "mixed4": ("mixed4c",), "mixed5": ("mixed5b",)}

@@ -21,11 +21,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfdream import files
-from tfdream import metadata as metadata_lib
-from tfdream.training import pipelines
-from tfdream.training import plots
-from tfdream.training import train
+from tfdream.io import files
+from tfdream.models import metadata as metadata_lib
+from tfdream.training import pipelines, plots, train
 
 _LOG = logging.getLogger(__name__)
 _TITLES = {"pca": "PCA", "tsne": "t-SNE"}

@@ -35,7 +35,7 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
-from tfdream import files
+from tfdream.io import files
 
 _LOG = logging.getLogger(__name__)
 

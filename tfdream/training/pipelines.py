@@ -19,7 +19,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from tfdream import models
-from tfdream.data import mit_indoor67
+from tfdream.training import mit_indoor67
 
 # The input space of every classifier trained here ([-1, 1]), recorded in its metadata.
 PREPROCESSING = models.PREPROCESSING["inception"]

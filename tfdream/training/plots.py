@@ -10,7 +10,7 @@ import matplotlib
 import numpy as np
 from matplotlib import figure
 
-from tfdream import files
+from tfdream.io import files
 
 _LEGEND_MAX_CLASSES = 20
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")

@@ -24,11 +24,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfdream import files
-from tfdream import metadata as metadata_lib
-from tfdream.training import architectures
-from tfdream.training import loop
-from tfdream.training import pipelines
+from tfdream.io import files
+from tfdream.models import metadata as metadata_lib
+from tfdream.training import architectures, loop, pipelines
 
 _LOG = logging.getLogger(__name__)
 

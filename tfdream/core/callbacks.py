@@ -1,0 +1,293 @@
+"""The callback protocol of a dream (`Callback`, run together by `CallbackList`) and ready-made callbacks: a
+progress bar, TensorBoard logging, and a Ctrl-C stop.
+
+    with callbacks.StopOnInterrupt() as stop:
+        result = dreamer.dream(image, callbacks=[callbacks.ProgressBar(), callbacks.TensorBoard("logs"), stop])
+    if result.interrupted:
+        ...  # the image is the one after the last finished step
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+import numpy as np
+import tensorflow as tf
+
+from tfdream.core import history
+from tfdream.io import display
+
+logger = logging.getLogger(__name__)
+
+_NOT_LOSSES = frozenset(history.FIXED_COLUMNS + ("skipped",)) - {"total"}
+
+
+class Callback:
+    """Hooks into a dream. Override what you need; every method does nothing by default."""
+
+    def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        """Before the first octave: the dream's config and the octave shapes to be dreamed."""
+
+    def on_octave_begin(self, octave: int, shape: tuple[int, int]) -> None:
+        """Before octave number `octave` (an index into the dreamed shapes)."""
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        """After each step, with its history record."""
+
+    def on_octave_end(self, octave: int, image: np.ndarray) -> None:
+        """After each octave, with the image so far: uint8 RGB (h, w, 3) at that octave's size."""
+
+    def on_end(self, result: Any) -> None:
+        """After the dream, with its `DreamResult`."""
+
+    def should_stop(self) -> bool:
+        """Checked after every step: True ends the dream there (the result is marked interrupted)."""
+        return False
+
+
+class CallbackList(Callback):
+    """Several callbacks called as one, in order; `should_stop` when any of them says so.
+
+    Args:
+        callbacks: The callbacks.
+    """
+
+    def __init__(self, callbacks: Sequence[Callback] = ()):
+        self.callbacks = list(callbacks)
+
+    def __bool__(self) -> bool:
+        return bool(self.callbacks)
+
+    def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        for callback in self.callbacks:
+            callback.on_begin(config, shapes)
+
+    def on_octave_begin(self, octave: int, shape: tuple[int, int]) -> None:
+        for callback in self.callbacks:
+            callback.on_octave_begin(octave, shape)
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        for callback in self.callbacks:
+            callback.on_step(record)
+
+    def on_octave_end(self, octave: int, image: np.ndarray) -> None:
+        for callback in self.callbacks:
+            callback.on_octave_end(octave, image)
+
+    def on_end(self, result: Any) -> None:
+        for callback in self.callbacks:
+            callback.on_end(result)
+
+    def should_stop(self) -> bool:
+        return any(callback.should_stop() for callback in self.callbacks)
+
+
+def _losses(record: Mapping[str, Any]) -> dict[str, float]:
+    """The total and per-layer losses of a history record."""
+    return {key: value for key, value in record.items() if key not in _NOT_LOSSES}
+
+
+class ProgressBar(Callback):
+    """A self-updating progress line: octave, step, a bar, the total loss, elapsed time and ETA.
+
+    The ETA weights each remaining step by its octave's pixel count, so large final octaves are
+    accounted for. On a terminal the line is rewritten in place (`\\r`) at most every `interval` seconds;
+    elsewhere (a log file, a pipe) a new line is written at most every `interval` seconds. In a Jupyter or
+    Colab notebook (when no `stream` is given) it is an HTML progress bar updated in place in the cell's
+    output, with no widget library needed. The first and last steps of each octave are always shown.
+
+    Args:
+        stream: Where to write; `sys.stderr` (looked up at each dream) when None, or the notebook cell.
+        width: Characters of the text bar.
+        interval: Minimum seconds between updates; default 0.1 on a terminal, 0.5 in a notebook, 10 otherwise.
+        prefix: Text in front of the line, e.g. the run's name in a comparison.
+        show_octaves: In a notebook, also show each finished octave's image under the bar.
+    """
+
+    def __init__(self, stream: IO[str] | None = None, *, width: int = 20, interval: float | None = None,
+                 prefix: str = "", show_octaves: bool = False):
+        self.stream = stream
+        self.width = width
+        self.interval = interval
+        self.prefix = prefix
+        self.show_octaves = show_octaves
+
+    def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        self._notebook = display.NotebookDisplay() if self.stream is None and display.in_notebook() else None
+        self._out = self.stream or sys.stderr
+        self._tty = self._notebook is None and hasattr(self._out, "isatty") and self._out.isatty()
+        default_interval = 0.1 if self._tty else 0.5 if self._notebook else 10.0
+        self._every = self.interval if self.interval is not None else default_interval
+        self._steps = config.steps
+        self._pixels = [height * width for height, width in shapes]
+        self._total_work = sum(self._pixels) * self._steps
+        self._work = 0
+        self._start = time.monotonic()
+        self._shown = float("-inf")
+
+    def on_octave_begin(self, octave: int, shape: tuple[int, int]) -> None:
+        self._octave = octave
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        self._work += self._pixels[self._octave]
+        now = time.monotonic()
+        step = record["step"] + 1
+        if step not in (1, self._steps) and now - self._shown < self._every:
+            return
+        self._shown = now
+        elapsed = now - self._start
+        eta = elapsed / self._work * (self._total_work - self._work)
+        done = self._work / self._total_work
+        where = f"{self.prefix}octave {self._octave + 1}/{len(self._pixels)} step {step}/{self._steps}"
+        numbers = (f"{done:4.0%} loss {record['total']:.4g} elapsed {format_duration(elapsed)} "
+                   f"ETA {format_duration(eta)}")
+        if self._notebook is not None:
+            self._notebook.update(display.progress_html(done, f"{where} {numbers}"))
+            return
+        filled = round(done * self.width)
+        line = f"{where} [{'#' * filled}{'.' * (self.width - filled)}] {numbers}"
+        self._out.write(f"\r{line}\x1b[K" if self._tty else f"{line}\n")
+        self._out.flush()
+
+    def on_octave_end(self, octave: int, image: np.ndarray) -> None:
+        if self.show_octaves and self._notebook is not None:
+            height, width = image.shape[:2]
+            self._notebook.show_image(image, f"{self.prefix}octave {octave + 1}/{len(self._pixels)}: {width}x{height}")
+
+    def on_end(self, result: Any) -> None:
+        if self._tty:
+            self._out.write("\n")
+            self._out.flush()
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as H:MM:SS, rounded to the second."""
+    return str(datetime.timedelta(seconds=round(seconds)))
+
+
+class StepTimer(Callback):
+    """Records the time at the end of every step (`time.perf_counter`), for measuring speed.
+
+    Attributes:
+        times: Seconds at the end of each step.
+    """
+
+    def __init__(self):
+        self.times: list[float] = []
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        self.times.append(time.perf_counter())
+
+    @property
+    def seconds_per_step(self) -> float:
+        """Mean seconds per step after the first (which also traces and allocates); needs two steps."""
+        if len(self.times) < 2:
+            raise ValueError(f"seconds_per_step needs at least two steps. Received: {len(self.times)} steps")
+        return (self.times[-1] - self.times[0]) / (len(self.times) - 1)
+
+
+class TensorBoard(Callback):
+    """Writes every step's losses as scalars and each octave's image to a TensorBoard log folder.
+
+    Scalars are `loss/total` and `loss/<layer>` against the global step (counted over all octaves);
+    images are `octave` (at the end of each octave, at its size) and `dream` (the final image).
+
+    Args:
+        logdir: Folder of the event files (created if missing).
+    """
+
+    def __init__(self, logdir: str | os.PathLike):
+        self.logdir = os.fspath(logdir)
+        self._writer = None
+
+    def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        self._writer = tf.summary.create_file_writer(self.logdir)
+        self._step = 0
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        with self._writer.as_default():
+            for label, value in _losses(record).items():
+                tf.summary.scalar(f"loss/{_tag(label)}", value, step=self._step)
+        self._step += 1
+
+    def on_octave_end(self, octave: int, image: np.ndarray) -> None:
+        with self._writer.as_default():
+            tf.summary.image("octave", image[np.newaxis], step=self._step)
+
+    def on_end(self, result: Any) -> None:
+        with self._writer.as_default():
+            tf.summary.image("dream", result.image[np.newaxis], step=self._step)
+        self._writer.close()
+
+
+def _tag(label: str) -> str:
+    """A layer label as a valid summary name: "mixed4[1,2]" -> "mixed4_1_2"."""
+    return re.sub(r"[^A-Za-z0-9_.\-/]+", "_", label).strip("_")
+
+
+# The signals that ask a program to end: Ctrl-C, `kill`/`timeout`/schedulers/container runtimes, a closed terminal.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class Aborted(KeyboardInterrupt):
+    """A second stop signal arrived during a dream: the run ends at once (no output is half-written).
+
+    Attributes:
+        signum: The signal's number.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(f"aborted by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+class StopOnInterrupt(Callback):
+    """Turns the first stop signal (Ctrl-C's SIGINT, SIGTERM, SIGHUP) into a clean stop after the current step.
+
+    Use as a context manager around the dream(s): it installs its handlers on entry and restores the previous
+    ones on exit. A second signal raises `Aborted` (a `KeyboardInterrupt`) at once. Must be entered in the main
+    thread (Python delivers signals there only).
+
+    Attributes:
+        interrupted: Whether a stop signal was received.
+        signum: The first stop signal received, or None.
+    """
+
+    def __init__(self):
+        self.interrupted = False
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopOnInterrupt:
+        self.interrupted, self.signum = False, None
+        self._previous = {signum: signal.signal(signum, self._handle) for signum in STOP_SIGNALS}
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+
+    def _handle(self, signum, frame) -> None:
+        if self.interrupted:
+            raise Aborted(signum)
+        self.interrupted, self.signum = True, signum
+        logger.warning("%s: stopping after the current step and saving (send it again to abort)",
+                       signal.Signals(signum).name)
+
+    @property
+    def exit_status(self) -> int:
+        """The shell's status for the stop: 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM), else 0."""
+        if not self.interrupted:
+            return 0
+        return 128 + (self.signum or signal.SIGINT)
+
+    def should_stop(self) -> bool:
+        return self.interrupted

@@ -1,0 +1,62 @@
+"""`DreamResult`: what a dream produced (image, loss history, config, dreamer record), saved and shown."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+from typing import Any
+
+import numpy as np
+
+from tfdream.core import config as config_lib
+from tfdream.core import history as history_lib
+from tfdream.io import display, images
+
+
+@dataclasses.dataclass
+class DreamResult:
+    """What a dream produced.
+
+    Attributes:
+        image: uint8 RGB (H, W, 3), the input's size.
+        history: Per-step, per-layer losses.
+        config: The options used, with the seed actually drawn.
+        dreamer: `Dreamer.get_config()` of the dreamer that made it.
+        interrupted: True when a callback stopped the dream early.
+        elapsed: Seconds `Dreamer.dream` took, loading the input included.
+
+    In Jupyter and Colab a result shows as its image (downscaled) with `summary()` under it.
+    """
+
+    image: np.ndarray
+    history: history_lib.LossHistory
+    config: config_lib.DreamConfig
+    dreamer: dict[str, Any]
+    interrupted: bool = False
+    elapsed: float = 0.0
+
+    @property
+    def seed(self) -> int:
+        """The seed the dream used."""
+        return self.config.seed
+
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> pathlib.Path:
+        """Writes the image (format from the extension) atomically; refuses to replace a file unless asked."""
+        return images.save_image(self.image, path, overwrite=overwrite)
+
+    def summary(self) -> str:
+        """One line: model, dreamed terms, octaves, steps, seed, time, size, e.g. for a notebook caption."""
+        model = self.dreamer["model"]
+        model = pathlib.Path(model).stem if str(model).endswith(".keras") else model
+        height, width = self.image.shape[:2]
+        octaves = ",".join(map(str, self.config.octaves))
+        return (f"{model} · {'+'.join(self.history.labels)} · octaves {octaves} · {self.config.steps} steps · "
+                f"seed {self.seed} · {self.elapsed:.1f} s · {width}x{height}"
+                + (" · interrupted" if self.interrupted else ""))
+
+    def __repr__(self) -> str:
+        return f"DreamResult({self.summary()})"
+
+    def _repr_html_(self) -> str:
+        return display.image_html(self.image, self.summary())

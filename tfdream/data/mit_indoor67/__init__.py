@@ -1,5 +1,0 @@
-"""MIT Indoor 67 TFDS dataset (manual download); importing this module registers `mit_indoor67`."""
-
-from tfdream.data.mit_indoor67 import mit_indoor67_dataset_builder
-
-Builder = mit_indoor67_dataset_builder.Builder

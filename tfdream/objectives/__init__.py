@@ -1,0 +1,34 @@
+"""What the ascent maximizes: terms of several kinds, kept as data, composed with `+`, `-` and `*`.
+
+    objective = layer("mixed3") + 2.0 * layer("mixed5", channels=[10, 42], reduction="l2")
+    objective = guide("clouds.jpg", "mixed4") - 0.5 * total_variation()
+    objective = class_logit("kitchen") + 0.2 * neuron("block4_conv3", 17)
+
+This package owns the term kinds (`KINDS`: `layer`, `neuron`, `direction`, `class_logit`, `guide`,
+`total_variation`, `l2`), the `Objective` that sums them, the `--objective` grammar (`parse`), the records of
+the images a term names (guides, masks) and colour preservation (`colors`). Each term carries its weight and,
+optionally, a mask of its own; each has a `label` under which its unweighted value is recorded per step, and
+`get_config`/`term_from_config` turn it into JSON and back. Every value is computed per tile inside the compiled
+step, normalized by size (means, not sums). It may import `tfdream.models`, `tfdream.io` and `tfdream.base`.
+"""
+
+from tfdream.objectives.base import KINDS, LOGITS, Kind, Objective, TermInputs, term_from_config
+from tfdream.objectives.classes import ClassLogit, class_logit
+from tfdream.objectives.grammar import parse
+from tfdream.objectives.guides import Guide, guide
+from tfdream.objectives.layers import (
+           REDUCTIONS,
+           SIMILARITIES,
+           Direction,
+           Neuron,
+           Term,
+           direction,
+           from_layers,
+           layer,
+           neuron,
+)
+from tfdream.objectives.regularizers import ImageL2, TotalVariation, l2, total_variation
+
+__all__ = ["KINDS", "LOGITS", "REDUCTIONS", "SIMILARITIES", "ClassLogit", "Direction", "Guide", "ImageL2", "Kind",
+           "Neuron", "Objective", "Term", "TermInputs", "TotalVariation", "class_logit", "direction", "from_layers",
+           "guide", "l2", "layer", "neuron", "parse", "term_from_config", "total_variation"]

@@ -1,0 +1,131 @@
+"""Channel galleries: every channel of one layer dreamed as its own objective, with a contact sheet.
+
+| file | content |
+|---|---|
+| `OUTPUT` | the contact sheet, one labelled image per channel |
+| `<stem>_channels/<layer>_cNNNN.png`, `.json` | each channel's dream and its sidecar (`tfdream rerun` makes it again) |
+| `<stem>_channels/<layer>_cNNNN_history.csv` | its per-step loss |
+| `<stem>_channels/losses.png` | every channel's loss curve, one panel each |
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from tfdream import objectives
+from tfdream.core import callbacks as callbacks_lib
+from tfdream.core import config as config_lib
+from tfdream.core import dreamer as dreamer_lib
+from tfdream.core import history, sidecar
+from tfdream.core import result as result_lib
+from tfdream.io import files, images, sheets
+from tfdream.renders.recipes import channel_stem, gallery_folder
+
+
+@dataclasses.dataclass
+class Gallery:
+    """What `channel_gallery` made.
+
+    Attributes:
+        channels: The channels dreamed, in order (fewer than asked when interrupted).
+        results: Their `DreamResult`s.
+        files: Output name -> path: "sheet", "losses", and each channel image's stem with ".png", ".json" or
+            "_history.csv".
+        interrupted: True when a callback stopped a channel's dream; later channels were skipped.
+    """
+
+    channels: list[int]
+    results: list[result_lib.DreamResult]
+    files: dict[str, pathlib.Path]
+    interrupted: bool
+
+
+def channel_gallery(
+    model: str | os.PathLike,
+    layer: str,
+    channels: Sequence[int],
+    output: str | os.PathLike,
+    *,
+    image: str | os.PathLike | None = None,
+    size: tuple[int, int] | None = (128, 128),
+    config: config_lib.DreamConfig | None = None,
+    max_dim: int | None = None,
+    dreamer_options: Mapping[str, Any] | None = None,
+    make_callbacks: Callable[[str], Sequence[callbacks_lib.Callback]] | None = None,
+    columns: int = 4,
+    sheet_width: int = 128,
+    overwrite: bool = False,
+) -> Gallery:
+    """Dreams every channel of `layer` as its own objective and writes a contact sheet of them to `output`.
+
+    The network is loaded once: each channel gets a `Dreamer` over the same `keras.Model` (a new objective
+    needs a new compiled step, not a new network), and its sidecar records `model` and its weights so that
+    `tfdream rerun` makes the channel again. Every output path is checked before the first dream; an
+    interrupted channel keeps its partial dream and later channels are skipped.
+
+    Args:
+        model: A name in `tfdream.models.MODELS` or a path to a saved `.keras` model.
+        layer: The layer whose channels are dreamed.
+        channels: Channel indices, e.g. `range(16)` or `parse_channels("0-15")`.
+        output: The contact sheet's image file; the per-channel files go to `gallery_folder(output)`.
+        image: Input file, or None to dream from seeded noise of `size`.
+        size: (height, width) of the noise when `image` is None.
+        config: The `DreamConfig` of every channel (one seed for all; e.g. `DreamConfig(**options("lapnorm"))`).
+        max_dim: Downscale the input so its longer side is at most this.
+        dreamer_options: Further `Dreamer` keyword arguments (`weights`, `loss`, `precision`, ...).
+        make_callbacks: Channel file stem -> callbacks for that channel's dream.
+        columns: Images per row of the sheet.
+        sheet_width: Width in pixels of each image in the sheet.
+        overwrite: Replace existing outputs.
+
+    Returns:
+        A `Gallery`.
+    """
+    channels = [int(channel) for channel in channels]
+    if not channels or len(set(channels)) != len(channels) or min(channels) < 0:
+        raise ValueError(f"channels must be distinct indices >= 0, at least one. Received: channels={channels}")
+    output, folder = pathlib.Path(output), gallery_folder(output)
+    stems = [channel_stem(layer, channel) for channel in channels]
+    folder.mkdir(parents=True, exist_ok=True)
+    images.check_output_path(output, overwrite=overwrite)
+    for path in [folder / "losses.png"] + [folder / f"{stem}{end}" for stem in stems
+                                           for end in (".png", ".json", "_history.csv")]:
+        images.check_output_path(path, overwrite=overwrite, image=False)
+    if image is not None:
+        size = None
+    source = sidecar.describe_input(image, size=size, max_dim=max_dim)
+    config = (config or config_lib.DreamConfig()).seeded()  # one seed for all channels: only objectives differ
+    options_ = dict(dreamer_options or {})
+    if options_.pop("channels", None) is not None:
+        raise ValueError(f"dreamer_options cannot hold channels: give them as channels. "
+                         f"Received: dreamer_options={options_!r}")
+    first = dreamer_lib.Dreamer(model, {layer: 1.0}, channels={layer: channels[:1]}, **options_)
+    objectives.layer(layer, channels=channels).check_channels(
+        {layer: int(first.extractor.output[layer].shape[-1])}
+    )
+    record = first.get_config()
+    shared = {key: value for key, value in options_.items() if key in ("loss", "jit_compile", "strategy")}
+    done, results, written = [], [], {}
+    for channel, stem in zip(channels, stems):
+        dreamer = first if channel == channels[0] else dreamer_lib.Dreamer(
+            first.loaded.model, {layer: 1.0}, channels={layer: [channel]}, preprocessing=first.loaded.preprocessing,
+            min_size=first.min_size, precision=first.precision, **shared,
+        )
+        result = dreamer.dream(image, size=size, config=config, max_dim=max_dim,
+                               callbacks=make_callbacks(stem) if make_callbacks else ())
+        result.dreamer = {**record, "terms": result.dreamer["terms"]}  # the model as loaded, not the in-memory one
+        written.update(sidecar.save_run(result, folder, stem, source, overwrite=overwrite))
+        done.append(channel)
+        results.append(result)
+        if result.interrupted:
+            break
+    labels = [f"{layer} {channel}" for channel in done]
+    figure = history.loss_figure([result.history for result in results], labels, columns=columns)
+    written["losses"] = files.save_figure(figure, folder / "losses.png", overwrite=overwrite)
+    sheet = sheets.contact_sheet([result.image for result in results], labels, columns=columns, width=sheet_width)
+    written["sheet"] = images.save_image(sheet, output, overwrite=overwrite)
+    return Gallery(done, results, written, results[-1].interrupted)
