@@ -188,34 +188,9 @@ def fit(
     save_dir = backup_dir if chief else backup_dir.parent / f".{backup_dir.name}.{_task_name(strategy)}.tmp"
     manager = tf.train.CheckpointManager(checkpoint, save_dir, max_to_keep=1)
 
-    def replica_step(images_, labels, training):
-        images_, labels, weights = _never_empty(images_, labels)
-        count = tf.distribute.get_replica_context().all_reduce("sum", tf.reduce_sum(weights))
-        with tf.GradientTape() as tape:
-            probabilities = model(images_, training=training)
-            losses = loss_sum(labels, tf.cast(probabilities, tf.float32), sample_weight=weights)
-            loss = losses / count
-            if model.losses:  # regularization: added by every replica, gradients summed over replicas
-                loss += tf.add_n(model.losses) / strategy.num_replicas_in_sync
-            scaled = optimizer.scale_loss(loss)
-        if training:
-            gradients = tape.gradient(scaled, model.trainable_variables)
-            optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        hits = tf.cast(tf.equal(tf.argmax(probabilities, axis=-1), tf.argmax(labels, axis=-1)), tf.float32)
-        return losses, tf.reduce_sum(hits * weights), tf.reduce_sum(weights)
-
-    def step(batch, training):
-        sums = strategy.run(replica_step, args=(*batch, training))
-        return tuple(strategy.reduce("sum", value, axis=None) for value in sums)
-
-    train_step = tf.function(lambda batch: step(batch, True))
-    test_step = tf.function(lambda batch: step(batch, False))
+    train_step, test_step = _compiled_steps(model, strategy, loss_sum)
     test_data = None if test_batches is None else distribute(strategy, test_batches)
-    if chief and log_dir is not None:
-        writers = {name: tf.summary.create_file_writer(str(pathlib.Path(log_dir) / name))
-                   for name in ("train", "validation")}
-    else:
-        writers = {name: tf.summary.create_noop_writer() for name in ("train", "validation")}
+    writers = _summary_writers(log_dir if chief else None)
 
     start = int(finished.numpy())
     _check_same_start(strategy, start, backup_dir)
@@ -249,3 +224,36 @@ def fit(
         for writer in writers.values():
             writer.close()
     return metrics
+
+
+def _compiled_steps(model: keras.Model, strategy: tf.distribute.Strategy, loss_sum: Callable) -> tuple:
+    """The compiled train and test steps over one global batch: summed losses, hits and example counts."""
+    def replica_step(images_, labels, training):
+        images_, labels, weights = _never_empty(images_, labels)
+        count = tf.distribute.get_replica_context().all_reduce("sum", tf.reduce_sum(weights))
+        with tf.GradientTape() as tape:
+            probabilities = model(images_, training=training)
+            losses = loss_sum(labels, tf.cast(probabilities, tf.float32), sample_weight=weights)
+            loss = losses / count
+            if model.losses:  # regularization: added by every replica, gradients summed over replicas
+                loss += tf.add_n(model.losses) / strategy.num_replicas_in_sync
+            scaled = model.optimizer.scale_loss(loss)
+        if training:
+            gradients = tape.gradient(scaled, model.trainable_variables)
+            model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        hits = tf.cast(tf.equal(tf.argmax(probabilities, axis=-1), tf.argmax(labels, axis=-1)), tf.float32)
+        return losses, tf.reduce_sum(hits * weights), tf.reduce_sum(weights)
+
+    def step(batch, training):
+        sums = strategy.run(replica_step, args=(*batch, training))
+        return tuple(strategy.reduce("sum", value, axis=None) for value in sums)
+
+    return tf.function(lambda batch: step(batch, True)), tf.function(lambda batch: step(batch, False))
+
+
+def _summary_writers(log_dir: str | os.PathLike | None) -> dict:
+    """TensorBoard writers of the "train" and "validation" runs under `log_dir`; no-op writers for None."""
+    if log_dir is None:
+        return {name: tf.summary.create_noop_writer() for name in ("train", "validation")}
+    return {name: tf.summary.create_file_writer(str(pathlib.Path(log_dir) / name))
+            for name in ("train", "validation")}

@@ -294,37 +294,55 @@ def train(
             strategy=strategy, backup_dir=backup_dir, history_csv=history_csv, log_dir=out / "logs",
             test_batches=test_batches,
         )
-    else:
-        resuming = backup_dir.is_dir()
-        if resuming:
-            _LOG.info("Resuming from %s", backup_dir)
-        try:
-            model.fit(
-                train_batches(config.seed),
-                epochs=config.epochs,
-                validation_data=test_batches,
-                callbacks=[
-                    keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=False),
-                    keras.callbacks.CSVLogger(str(history_csv), append=resuming),
-                    keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False),
-                    *([StopWhenAsked(should_stop)] if should_stop is not None else []),
-                    *callbacks,
-                ],
-                verbose=verbose,
-                shuffle=False,  # the pipeline shuffles, reproducibly
-            )
-        except _Stopped:
-            _LOG.warning("Stopped: %s keeps the last finished epoch; run again to resume from it", backup_dir)
-            return None
+    elif not _fit_on_one_machine(model, train_batches(config.seed), test_batches, config.epochs, out, callbacks,
+                                 verbose, should_stop):
+        return None
 
     # Every worker reads the weights (reading synchronized variables may be a collective operation).
     weights = model.get_weights()
     if not chief:
         return model_path
-    # Save a fresh float32, uncompiled copy: plain batch norm, no optimizer state, no mixed precision, no strategy.
+    _export(config, weights, class_names, split, model_path, history_csv)
+    _LOG.info("Saved %s", model_path)
+    return model_path
+
+
+def _fit_on_one_machine(model: keras.Model, train_batches: tf.data.Dataset, test_batches: tf.data.Dataset | None,
+                        epochs: int, out: pathlib.Path, callbacks: Sequence[keras.callbacks.Callback],
+                        verbose: str | int, should_stop: Callable[[], bool] | None) -> bool:
+    """`Model.fit` with a backup to resume from, the CSV history and TensorBoard logs; False when stopped."""
+    backup_dir = out / "backup"
+    resuming = backup_dir.is_dir()
+    if resuming:
+        _LOG.info("Resuming from %s", backup_dir)
+    try:
+        model.fit(
+            train_batches,
+            epochs=epochs,
+            validation_data=test_batches,
+            callbacks=[
+                keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=False),
+                keras.callbacks.CSVLogger(str(out / "history.csv"), append=resuming),
+                keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False),
+                *([StopWhenAsked(should_stop)] if should_stop is not None else []),
+                *callbacks,
+            ],
+            verbose=verbose,
+            shuffle=False,  # the pipeline shuffles, reproducibly
+        )
+    except _Stopped:
+        _LOG.warning("Stopped: %s keeps the last finished epoch; run again to resume from it", backup_dir)
+        return False
+    return True
+
+
+def _export(config: TrainConfig, weights: list, class_names: Sequence[str], split: str,
+            model_path: pathlib.Path, history_csv: pathlib.Path) -> None:
+    """Saves a fresh float32, uncompiled copy (plain batch norm, no optimizer state, no mixed precision, no
+    strategy) with `weights`, atomically, and its metadata beside it."""
     export = _build(config, len(class_names), steps_per_epoch=None)
     export.set_weights(weights)
-    partial = out / ".model.partial.keras"
+    partial = model_path.with_name(".model.partial.keras")
     export.save(partial)
     os.replace(partial, model_path)
     arch = architectures.get(config.architecture)
@@ -339,5 +357,3 @@ def train(
         metrics=_final_metrics(read_history(history_csv)) if history_csv.is_file() else {},
         min_size=arch.min_size,
     ).save(model_path)
-    _LOG.info("Saved %s", model_path)
-    return model_path
