@@ -69,8 +69,21 @@ def run_graph_def(
     Returns:
         {name: float32 array}.
     """
-    wrapped = tf.compat.v1.wrap_function(lambda: tf.graph_util.import_graph_def(graph_def, name=""), [])
-    fetches = [wrapped.graph.get_tensor_by_name(f"{name}:0") for name in names]
+    wrapped, fetches = _imported(graph_def, names)
     pruned = wrapped.prune(feeds=wrapped.graph.get_tensor_by_name(f"{input_name}:0"), fetches=fetches)
     values = pruned(tf.convert_to_tensor(inputs, tf.float32))
     return {name: value.numpy() for name, value in zip(names, values)}
+
+
+def constant_values(graph_def: tf.compat.v1.GraphDef, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The values of nodes that depend on no placeholder (e.g. a `Fill` or a `Pack` of constants), computed by
+    TensorFlow: {name: array of the node's (first) output}."""
+    wrapped, fetches = _imported(graph_def, names)
+    values = wrapped.prune(feeds=[], fetches=fetches)()
+    return {name: value.numpy() for name, value in zip(names, values)}
+
+
+def _imported(graph_def: tf.compat.v1.GraphDef, names: Sequence[str]):
+    """`graph_def` imported into a TensorFlow 2 wrapped function, and the first outputs of the nodes `names`."""
+    wrapped = tf.compat.v1.wrap_function(lambda: tf.graph_util.import_graph_def(graph_def, name=""), [])
+    return wrapped, [wrapped.graph.get_tensor_by_name(f"{name}:0") for name in names]
