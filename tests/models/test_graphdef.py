@@ -343,5 +343,23 @@ def test_convert_command_on_a_graph_with_a_mean_head(tmp_path, caplog):
     (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
     assert "unsupported op 'Elu'" in error and "'mixed5a_3x3'" in error and "output 'mixed5b'" in error
     assert "\n" not in error
+    other = tmp_path / "other.pb"  # converts, but has none of the layers the metadata would name
+    other.write_bytes(_small_graph(_OP_CASES["Relu6"]).SerializeToString())
+    caplog.clear()
+    assert _tfdream("convert", other, tmp_path / "other.keras") == cli.EXIT_USAGE
+    (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert "does not follow the inception5h naming scheme" in error and "'mixed4c'" in error
     assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.pb", "mean_head.json", "mean_head.keras",
-                                                                "mean_head.pb"]
+                                                                "mean_head.pb", "other.pb"]
+
+
+def test_what_keras_refuses_is_one_line_naming_the_node():
+    graph = tf.Graph()
+    with graph.as_default():  # a placeholder of unknown rank: TensorFlow accepts the concatenation, Keras cannot
+        x = tf.compat.v1.placeholder(tf.float32, None, name="input")
+        tf.concat([x, tf.reduce_mean(x, [1, 2])], -1, name="out")
+    with pytest.raises(ValueError) as info:
+        graphdef.convert(graph.as_graph_def(), outputs=["out"])
+    message = str(info.value)
+    assert message.startswith("cannot convert node 'out' (op ConcatV2), needed by output 'out': ")
+    assert "\n" not in message

@@ -67,6 +67,10 @@ SUPPORTED_OPS = frozenset({
 })
 
 
+class _ConversionError(ValueError):
+    """A node the conversion cannot express, its message naming the node, its op and the outputs needing it."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Conversion:
     """A converted graph.
@@ -162,15 +166,15 @@ class _Converter:
         return f"output{'s' if len(users) > 1 else ''} {', '.join(map(repr, users))}"
 
     def fail(self, name: str, reason: str):
-        raise ValueError(f"cannot convert node {name!r} (op {self.graph.op(name)}), needed by {self.needed_by(name)}: "
-                         f"{reason}")
+        raise _ConversionError(f"cannot convert node {name!r} (op {self.graph.op(name)}), needed by "
+                               f"{self.needed_by(name)}: {reason}")
 
     def check(self, name: str) -> None:
         """Refuses a node whose op is not supported, or that reads another than the first output of a node."""
         op = self.graph.op(name)
         if op not in SUPPORTED_OPS:
-            raise ValueError(f"cannot convert node {name!r}: unsupported op {op!r}, needed by {self.needed_by(name)} "
-                             f"(supported: {', '.join(sorted(SUPPORTED_OPS))})")
+            raise _ConversionError(f"cannot convert node {name!r}: unsupported op {op!r}, needed by "
+                                   f"{self.needed_by(name)} (supported: {', '.join(sorted(SUPPORTED_OPS))})")
         for source, index in self.graph.references[name]:
             if index:
                 self.fail(name, f"it reads output {index} of node {source!r}; only first outputs are supported")
@@ -179,7 +183,12 @@ class _Converter:
         if name in self.fused:
             return
         node = self.graph.nodes[name]
-        getattr(self, f"_{node.op.lower()}")(name, node, self.graph.inputs[name])
+        try:
+            getattr(self, f"_{node.op.lower()}")(name, node, self.graph.inputs[name])
+        except _ConversionError:
+            raise
+        except (ValueError, TypeError) as error:  # what Keras says of shapes or values the layer cannot take
+            self.fail(name, " ".join(str(error).split()))
 
     def _attr_ints(self, node, key: str) -> list[int]:
         return list(node.attr[key].list.i)

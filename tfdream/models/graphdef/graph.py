@@ -19,6 +19,8 @@ _SHAPE_OPS = frozenset({"Shape", "ShapeN", "Size", "Rank"})
 def _reference(reference: str) -> tuple[str, int]:
     """(node, output index) of a data input ("name", "name:0", "name:1")."""
     name, _, index = reference.partition(":")
+    if not (index or "0").isdigit():
+        raise ValueError(f"cannot read the graph: input {reference!r} names no output of a node")
     return name, int(index or 0)
 
 

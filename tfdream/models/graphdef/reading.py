@@ -79,7 +79,11 @@ def constant_values(graph_def: tf.compat.v1.GraphDef, names: Sequence[str]) -> d
     """The values of nodes that depend on no placeholder (e.g. a `Fill` or a `Pack` of constants), computed by
     TensorFlow: {name: array of the node's (first) output}."""
     wrapped, fetches = _imported(graph_def, names)
-    values = wrapped.prune(feeds=[], fetches=fetches)()
+    try:
+        values = wrapped.prune(feeds=[], fetches=fetches)()
+    except tf.errors.OpError as error:
+        raise ValueError(f"cannot compute the constant nodes {list(names)[:5]} of the graph: "
+                         f"{' '.join(error.message.split())}") from error
     return {name: value.numpy() for name, value in zip(names, values)}
 
 
