@@ -363,3 +363,18 @@ def test_what_keras_refuses_is_one_line_naming_the_node():
     message = str(info.value)
     assert message.startswith("cannot convert node 'out' (op ConcatV2), needed by output 'out': ")
     assert "\n" not in message
+
+
+def test_constants_are_computed_from_what_they_need_only():
+    def body(x):
+        tf.multiply(x, tf.fill([3], 2.5) + 1.0, name="out")  # Fill and AddV2 of constants: computed once
+        tf.nn.relu(x, name="elsewhere")
+
+    graph_def = _with_op(_small_graph(body), "elsewhere", "NoSuchOpInTensorFlow")
+    model = graphdef.convert(graph_def, outputs=["out"]).model
+    inputs = np.random.default_rng(0).normal(size=(1, 3, 2, 3)).astype(np.float32)
+    np.testing.assert_allclose(model(inputs).numpy(), inputs * 3.5, rtol=1e-6)
+    assert [type(layer) for layer in model.layers[1:]] == [graph_layers.ConstantOperand]
+    unknown = r"cannot compute the constant nodes \['Fill', 'add'\] of the graph: .*'NoSuchOpInTensorFlow'"
+    with pytest.raises(ValueError, match=unknown):
+        graphdef.convert(_with_op(graph_def, "Fill", "NoSuchOpInTensorFlow"), outputs=["out"])
