@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 from absl.testing import flagsaver
 
-from tfdream import cli, models, testing
+from tfdream import Dreamer, cli, models, testing
 from tfdream.models import googlenet, graphdef, inference
 from tfdream.models.graphdef import layers as graph_layers
 
@@ -378,3 +378,13 @@ def test_constants_are_computed_from_what_they_need_only():
     unknown = r"cannot compute the constant nodes \['Fill', 'add'\] of the graph: .*'NoSuchOpInTensorFlow'"
     with pytest.raises(ValueError, match=unknown):
         graphdef.convert(_with_op(graph_def, "Fill", "NoSuchOpInTensorFlow"), outputs=["out"])
+
+
+def test_a_converted_model_with_the_new_layers_dreams(tmp_path):
+    model = graphdef.convert(_mixed_graph(), outputs=["features"]).model
+    model.save(tmp_path / "mixed.keras")
+    dreamer = Dreamer(str(tmp_path / "mixed.keras"), {"features": 1.0}, preprocessing="inception", precision="float32")
+    assert "conv_bn" in inference.foldable_batch_norms(dreamer.extractor)
+    result = dreamer.dream(testing.sample_image(24, 32), steps=3, octaves=(0,), tile_size=None, seed=0)
+    losses = [record["features"] for record in result.history.records]
+    assert losses[-1] > losses[0] and result.image.shape == (24, 32, 3)
