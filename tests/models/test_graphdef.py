@@ -363,6 +363,10 @@ def test_what_keras_refuses_is_one_line_naming_the_node():
     message = str(info.value)
     assert message.startswith("cannot convert node 'out' (op ConcatV2), needed by output 'out': ")
     assert "\n" not in message
+    graph_def = _small_graph(_OP_CASES["Pad"])
+    del next(node for node in graph_def.node if node.name == "out").input[1:]  # a malformed graph
+    with pytest.raises(ValueError, match="node 'out' .* it has 1 inputs, too few for its op"):
+        graphdef.convert(graph_def, outputs=["out"])
 
 
 def test_constants_are_computed_from_what_they_need_only():

@@ -161,7 +161,7 @@ class _Converter:
         return value
 
     def needed_by(self, name: str) -> str:
-        """"output 'x'" or "outputs 'x', 'y'": the requested outputs that depend on node `name`."""
+        """The requested outputs that depend on node `name`, as "output 'x'" or "outputs 'x', 'y'"."""
         users = [output for output in self.outputs if name in self.graph.ancestors([output])]
         return f"output{'s' if len(users) > 1 else ''} {', '.join(map(repr, users))}"
 
@@ -187,6 +187,8 @@ class _Converter:
             getattr(self, f"_{node.op.lower()}")(name, node, self.graph.inputs[name])
         except _ConversionError:
             raise
+        except IndexError:  # a malformed graph
+            self.fail(name, f"it has {len(self.graph.inputs[name])} inputs, too few for its op")
         except (ValueError, TypeError) as error:  # what Keras says of shapes or values the layer cannot take
             self.fail(name, " ".join(str(error).split()))
 

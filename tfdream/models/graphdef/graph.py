@@ -76,14 +76,14 @@ class Graph:
 
     def constant(self, name: str) -> np.ndarray | None:
         """The value of a Const node, also through Identity nodes; None for any other node."""
-        while self.op(name) == "Identity":
+        while self.op(name) == "Identity" and self.inputs[name]:
             name = self.inputs[name][0]
         return tf.make_ndarray(self.nodes[name].attr["value"].tensor) if self.op(name) == "Const" else None
 
     def spatial_reduction(self, name: str) -> bool | None:
         """For a Mean or Max node over height and width only (axes 1 and 2 of NHWC): whether it keeps them
         (`keep_dims`); None for any other node."""
-        if self.op(name) not in ("Mean", "Max"):
+        if self.op(name) not in ("Mean", "Max") or len(self.inputs[name]) != 2:
             return None
         axes = self.constant(self.inputs[name][1])
         if axes is None or sorted(int(axis) % 4 for axis in np.ravel(axes)) != [1, 2]:
@@ -100,7 +100,8 @@ def _starts_head(graph: Graph, name: str) -> bool:
     if op == "Squeeze":
         return list(graph.nodes[name].attr["squeeze_dims"].list.i) != [0]
     if op == "Reshape":
-        shape = graph.constant(graph.inputs[name][1])
+        sources = graph.inputs[name]
+        shape = graph.constant(sources[1]) if len(sources) == 2 else None
         return shape is None or shape.size <= 2
     return op in _HEAD_OPS
 
