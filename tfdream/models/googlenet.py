@@ -195,7 +195,8 @@ def convert_file(
         The written model path.
 
     Raises:
-        ValueError: `output` does not end in ".keras", cannot be written, or `graph` cannot be converted.
+        ValueError: `output` does not end in ".keras", cannot be written, or `graph` cannot be converted or lacks
+            the layers the metadata names (`DEFAULT_LAYERS`, `NOTEBOOK_PRESETS`).
         tfdream.files.OutputExistsError: an output file exists and `overwrite` is False.
     """
     from tfdream.io import images  # pylint: disable=import-outside-toplevel  (keep this module light)
@@ -207,6 +208,11 @@ def convert_file(
     images.check_output_path(output, overwrite=overwrite, image=False)
     images.check_output_path(metadata.metadata_path(output), overwrite=overwrite, image=False)
     model = convert_graph(graph)
+    named = {layer.name for layer in model.layers}
+    missing = {layer for layers in (DEFAULT_LAYERS, *NOTEBOOK_PRESETS.values()) for layer in layers} - named
+    if missing:
+        raise ValueError(f"graph {str(graph)!r} does not follow the inception5h naming scheme: its conversion up to "
+                         f"{model.layers[-1].name!r} has no layers {sorted(missing)}")
     # Keras saves only to a path ending in .keras: write a hidden sibling, then rename it into place.
     partial = output.with_name(f".{output.stem}.partial.keras")
     try:

@@ -10,9 +10,11 @@ import tensorflow as tf
 from tfdream.io import files
 from tfdream.models import googlenet
 
+HEADS = ("avgpool", "mean", "squeeze")
+
 
 def inception5h_graph_def(
-    seed: int = 0, width: float = 1.0, head: bool = False, preprocessing: bool = True
+    seed: int = 0, width: float = 1.0, head: bool | str = False, preprocessing: bool = True
 ) -> tf.compat.v1.GraphDef:
     """A frozen graph in the format of the DeepDream notebook's `tensorflow_inception_graph.pb`, random weights.
 
@@ -24,8 +26,15 @@ def inception5h_graph_def(
         seed: Seed of the random constants.
         width: Multiplies every channel count (at least 1 each): 1.0 is the published network's shape, small
             values make fast test graphs.
-        head: Add the classifier: AvgPool `avgpool0` (7x7 valid, so 224x224 inputs), Reshape, MatMul +
-            BiasAdd `softmax2_pre_activation`, Softmax `softmax2`, Identity `output2`.
+        head: Add a classifier over 1008 classes, ending in Softmax `softmax2` and Identity `output2`, one of
+            `HEADS` (True: "avgpool"):
+            "avgpool", the published one: AvgPool `avgpool0` (7x7 valid, so 224x224 inputs), Reshape, MatMul +
+            BiasAdd `softmax2_pre_activation`;
+            "mean", as many exported graphs end (any input size): a global average pool, Mean `avgpool0` over
+            height and width without keep_dims, then MatMul + BiasAdd `softmax2_pre_activation`, and after the
+            softmax an ArgMax `predictions`, an op the converter does not support;
+            "squeeze", the slim style: Mean `avgpool0` with keep_dims, a 1x1 Conv2D + BiasAdd `logits`, Squeeze
+            `logits/squeeze` of height and width.
         preprocessing: The notebook's preprocessing inside the graph: `input` is one (H, W, 3) RGB image in
             [0, 255], followed by Sub (minus 117) and ExpandDims; otherwise `input` is (batch, H, W, 3)
             already preprocessed.
@@ -73,14 +82,34 @@ def inception5h_graph_def(
             if name in ("mixed3b", "mixed4e"):
                 x = max_pool(x, {"mixed3b": "maxpool4", "mixed4e": "maxpool10"}[name])
         if head:
-            x = tf.nn.avg_pool2d(x, 7, 1, "VALID", name="avgpool0")
-            x = tf.reshape(x, [-1, x.shape[-1]], name="avgpool0/reshape")
-            w = tf.constant(rng.normal(0, 0.05, (x.shape[-1], 1008)).astype(np.float32), name="softmax2_w")
-            b = tf.constant(np.zeros(1008, np.float32), name="softmax2_b")
-            x = tf.nn.bias_add(tf.matmul(x, w, name="softmax2_pre_activation/matmul"), b,
-                               name="softmax2_pre_activation")
-            tf.identity(tf.nn.softmax(x, name="softmax2"), name="output2")
+            _classifier(x, "avgpool" if head is True else head, rng)
     return graph.as_graph_def()
+
+
+def _classifier(features: tf.Tensor, head: str, rng: np.random.Generator) -> None:
+    """Adds the classifier `head` (see `inception5h_graph_def`) on the feature map `features` to the graph."""
+    if head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}. Received: head={head!r}")
+    channels, classes = features.shape[-1], googlenet.NUM_CLASSES
+    w = tf.constant(rng.normal(0, 0.05, (channels, classes)).astype(np.float32), name="softmax2_w")
+    b = tf.constant(rng.normal(0, 0.1, classes).astype(np.float32), name="softmax2_b")
+    if head == "squeeze":
+        x = tf.reduce_mean(features, [1, 2], keepdims=True, name="avgpool0")
+        x = tf.nn.bias_add(tf.nn.conv2d(x, tf.reshape(w, (1, 1, channels, classes)), 1, "VALID", name="logits/conv"),
+                           b, name="logits")
+        x = tf.squeeze(x, [1, 2], name="logits/squeeze")
+    else:
+        if head == "avgpool":
+            x = tf.nn.avg_pool2d(features, 7, 1, "VALID", name="avgpool0")
+            x = tf.reshape(x, [-1, channels], name="avgpool0/reshape")
+        else:
+            x = tf.reduce_mean(features, [1, 2], name="avgpool0")
+        x = tf.nn.bias_add(tf.matmul(x, w, name="softmax2_pre_activation/matmul"), b,
+                           name="softmax2_pre_activation")
+    softmax = tf.nn.softmax(x, name="softmax2")
+    tf.identity(softmax, name="output2")
+    if head == "mean":
+        tf.math.argmax(softmax, axis=1, name="predictions")
 
 
 def write_inception5h_graph(path: str | os.PathLike, **kwargs) -> str:

@@ -69,8 +69,37 @@ def run_graph_def(
     Returns:
         {name: float32 array}.
     """
-    wrapped = tf.compat.v1.wrap_function(lambda: tf.graph_util.import_graph_def(graph_def, name=""), [])
-    fetches = [wrapped.graph.get_tensor_by_name(f"{name}:0") for name in names]
+    wrapped, fetches = _imported(graph_def, names, keep=[input_name])
     pruned = wrapped.prune(feeds=wrapped.graph.get_tensor_by_name(f"{input_name}:0"), fetches=fetches)
     values = pruned(tf.convert_to_tensor(inputs, tf.float32))
     return {name: value.numpy() for name, value in zip(names, values)}
+
+
+def constant_values(graph_def: tf.compat.v1.GraphDef, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The values of nodes that depend on no placeholder (e.g. a `Fill` or a `Pack` of constants), computed by
+    TensorFlow: {name: array of the node's (first) output}."""
+    try:
+        wrapped, fetches = _imported(graph_def, names)
+        values = wrapped.prune(feeds=[], fetches=fetches)()
+    except (tf.errors.OpError, ValueError) as error:  # e.g. an op this TensorFlow does not know
+        reason = error.message if isinstance(error, tf.errors.OpError) else str(error)
+        raise ValueError(f"cannot compute the constant nodes {list(names)[:5]} of the graph: "
+                         f"{' '.join(reason.split())}") from error
+    return {name: value.numpy() for name, value in zip(names, values)}
+
+
+def _imported(graph_def: tf.compat.v1.GraphDef, names: Sequence[str], *, keep: Sequence[str] = ()):
+    """What the nodes `names` (and `keep`) need of `graph_def`, imported into a TensorFlow 2 wrapped function,
+    and the first outputs of the nodes `names`. The rest of the graph is left out, so an op there that this
+    TensorFlow does not know does not matter."""
+    nodes = {node.name: node for node in graph_def.node}
+    needed, pending = set(), [*names, *keep]
+    while pending:
+        name = pending.pop()
+        if name not in needed:
+            needed.add(name)
+            pending.extend(source.lstrip("^").partition(":")[0] for source in nodes[name].input)
+    subgraph = tf.compat.v1.GraphDef(versions=graph_def.versions, library=graph_def.library)
+    subgraph.node.extend(node for node in graph_def.node if node.name in needed)
+    wrapped = tf.compat.v1.wrap_function(lambda: tf.graph_util.import_graph_def(subgraph, name=""), [])
+    return wrapped, [wrapped.graph.get_tensor_by_name(f"{name}:0") for name in names]
