@@ -111,7 +111,7 @@ def _wants_image(callback: Callback, step: int) -> bool:
         callback.image_every > 0 and (step + 1) % callback.image_every == 0)
 
 
-def _losses(record: Mapping[str, Any]) -> dict[str, float]:
+def losses(record: Mapping[str, Any]) -> dict[str, float]:
     """The total and per-layer losses of a history record."""
     return {key: value for key, value in record.items() if key not in _NOT_LOSSES}
 
@@ -276,7 +276,7 @@ class TensorBoard(Callback):
 
     def on_step(self, record: Mapping[str, Any]) -> None:
         with self._writer.as_default():
-            for label, value in _losses(record).items():
+            for label, value in losses(record).items():
                 tf.summary.scalar(f"loss/{_tag(label)}", value, step=self._step)
         self._step += 1
 
