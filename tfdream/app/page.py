@@ -50,7 +50,7 @@ class DreamApp:
         try:
             choices = settings.layer_choices(model, weights)
         except dreams.VISITOR_ERRORS as error:
-            return {"layers": gr.Dropdown(choices=[], value=[]), "status": _status(dreams.problem(error))}
+            return {"layers": gr.Dropdown(choices=[], value=None), "status": _status(dreams.problem(error))}
         return {"layers": gr.Dropdown(choices=choices, value=[]), "status": ""}
 
     def upload(self, path: str | None) -> dict[str, Any]:
@@ -196,8 +196,9 @@ def _finished(result, seconds: float) -> str:
 
 
 def _status(text: str) -> str:
-    return html.escape(text) if text.startswith(("dreaming", "done", "stopped", "compared")) else (
-        f"**error:** {html.escape(text)}" if text else "")
+    text = html.escape(text, quote=False)
+    return text if text.startswith(("dreaming", "done", "stopped", "compared")) else (
+        f"**error:** {text}" if text else "")
 
 
 INPUT_CONTROLS = ("kind", "upload", "sample", "noise_height", "noise_width", "max_dim")
