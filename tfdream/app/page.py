@@ -51,16 +51,17 @@ class DreamApp:
             choices = settings.layer_choices(model, weights)
         except dreams.VISITOR_ERRORS as error:
             return {"layers": gr.Dropdown(choices=[], value=None), "status": _status(dreams.problem(error))}
-        return {"layers": gr.Dropdown(choices=choices, value=[]), "status": ""}
+        return {"layers": gr.Dropdown(choices=choices, value=None), "status": ""}
 
     def upload(self, path: str | None) -> dict[str, Any]:
-        """The uploaded photo shown (and chosen as the input), or why it cannot be read."""
+        """The uploaded photo shown and chosen as the input (so a Dream with an unreadable one says why again), or
+        why it cannot be read."""
         if not path:
             return {"preview": None, "status": ""}
         try:
             return {"preview": settings.preview(path), "kind": "upload", "status": ""}
         except dreams.VISITOR_ERRORS as error:
-            return {"preview": None, "status": _status(dreams.problem(error))}
+            return {"preview": None, "kind": "upload", "status": _status(dreams.problem(error))}
 
     def sample(self, name: str) -> dict[str, Any]:
         """The bundled sample shown (and chosen as the input)."""

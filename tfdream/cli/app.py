@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 from absl import flags, logging
 
 from tfdream.cli import command, shared
@@ -25,10 +27,8 @@ def app_main(argv: list[str]) -> int:
       Uploads and outputs live in a temporary folder removed on exit (pip install 'tfdream[app]').
     """
     shared.arguments(argv)
-    try:
-        import gradio  # noqa: F401  pylint: disable=unused-import
-    except ImportError as error:
-        raise ImportError(f"the app needs Gradio: pip install 'tfdream[app]' ({error})") from None
+    if importlib.util.find_spec("gradio") is None:  # not imported here: Gradio reads its settings at import
+        raise ImportError("the app needs Gradio: pip install 'tfdream[app]'")
     from tfdream.app import server, workspace
 
     server.check_atlas(ATLAS.value)
