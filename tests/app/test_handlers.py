@@ -46,17 +46,21 @@ def test_a_dream_streams_progress_and_octaves_then_files_rerun_makes_again(app, 
     assert set(final["losses"]["term"]) == {"total", "conv2"}
 
 
-def test_stop_ends_after_the_current_step_with_the_result(app):
+def test_stop_ends_after_the_current_step_with_the_result(app, monkeypatch):
+    on_step = dreams.PageFeed.on_step
+
+    def press_stop_at_the_third_step(feed, record):  # as the visitor's Stop button does, from another thread
+        on_step(feed, record)
+        if record["step"] == 2:
+            assert app.stop("visitor")
+
+    monkeypatch.setattr(dreams.PageFeed, "on_step", press_stop_at_the_third_step)
     dreaming = app.dream("visitor", _inputs(kind="noise", steps=50, octaves="0"), _dream_tab(app))
-    for update in dreaming:
-        if "step" in update.get("progress", ""):
-            app.stop("visitor")
-            break
     final = list(dreaming)[-1]
     assert final["status"].startswith("stopped after") and len(final["downloads"]) == 4
     record = json.loads(open(final["downloads"][1]).read())
-    assert record["interrupted"] and 1 <= record["steps_completed"] < 50
-    assert not app.stop("visitor")  # the dream is over
+    assert record["interrupted"] and record["steps_completed"] == 3
+    assert app.stop("visitor") is False  # the dream is over
 
 
 @pytest.mark.parametrize("inputs, tab, message", [

@@ -133,9 +133,10 @@ class DreamApp:
         finally:
             self.stops.end(session, stop)
 
-    def stop(self, session: str) -> None:
-        """The Stop button: the visitor's dream ends after its current step, with its result."""
-        self.stops.stop(session)
+    def stop(self, session: str) -> bool:
+        """The Stop button: the visitor's dream ends after its current step, with its result; False when the
+        visitor has no dream running."""
+        return self.stops.stop(session)
 
     def _input(self, inputs: dict[str, Any]):
         source = settings.source(inputs["kind"], upload=inputs["upload"], sample=inputs["sample"],
