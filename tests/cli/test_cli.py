@@ -241,9 +241,10 @@ def test_command_help_lists_its_own_flags(capsys, command):
         assert "  --[no]detail: Reinject" in out and "--frames" not in out
 
 
-@pytest.mark.parametrize("args, status", [(("--help",), 0), (("dream", "--help"), 0), (("video", "-h"), 0), ((), 2)])
+@pytest.mark.parametrize("args, status", [(("--help",), 0), (("dream", "--help"), 0), (("video", "-h"), 0),
+                                          (("app", "--help"), 0), ((), 2)])
 def test_help_and_usage_import_no_tensorflow(args, status):
-    process = fresh_tfdream(*args, report="'imported:', *sorted({'tensorflow', 'keras'} & set(sys.modules))")
+    process = fresh_tfdream(*args, report="'imported:', *sorted({'tensorflow', 'keras', 'gradio'} & set(sys.modules))")
     assert "usage: tfdream" in (process.stdout + process.stderr).lower()
     assert process.stdout.splitlines()[-1] == f"exit {status} imported:"
 

@@ -115,3 +115,42 @@ def test_termination_signals_stop_like_ctrl_c_and_restore_their_handlers(signum,
             signal.raise_signal(signal.SIGINT)
         assert info.value.signum == signal.SIGINT
     assert signal.getsignal(signum) is before
+
+
+class _Images(callbacks.Callback):
+    image_every = 2
+
+    def __init__(self):
+        self.seen = []
+
+    def on_image(self, octave, step, image):
+        self.seen.append((octave, step, image.shape, str(image.dtype)))
+
+
+def test_on_image_gets_every_few_steps_image_at_the_octave_size_and_leaves_the_dream_alone(tiny_dreamer, tiny_image):
+    plain = tiny_dreamer.dream(tiny_image, steps=5, octaves=(-1, 0), seed=0)
+    watcher = _Images()
+    watched = tiny_dreamer.dream(tiny_image, steps=5, octaves=(-1, 0), seed=0,
+                                 callbacks=[callbacks.CallbackList([watcher])])
+    small = tuple(round(side / 1.3) for side in tiny_image.shape[:2])
+    assert [seen[:2] for seen in watcher.seen] == [(0, 1), (0, 3), (1, 1), (1, 3)]
+    assert watcher.seen[0][2] == (*small, 3) and watcher.seen[-1][2] == (*tiny_image.shape[:2], 3)
+    assert {seen[3] for seen in watcher.seen} == {"uint8"}
+    assert (watched.image == plain.image).all()
+
+
+def test_dream_progress_counts_the_work_of_each_octave_by_its_pixels(tiny_dreamer, tiny_image):
+    class Fractions(callbacks.DreamProgress):
+        def on_step(self, record):
+            super().on_step(record)
+            self.seen = [*getattr(self, "seen", []), (self.where(), self.fraction)]
+
+    progress = Fractions()
+    tiny_dreamer.dream(tiny_image, steps=2, octaves=(-1, 0), seed=0, callbacks=[progress])
+    small, full = (round(side / 1.3) for side in tiny_image.shape[:2]), tiny_image.shape[:2]
+    small_pixels = int.__mul__(*small)
+    total = 2 * (small_pixels + full[0] * full[1])
+    assert [where for where, _ in progress.seen] == ["octave 1/2 step 1/2", "octave 1/2 step 2/2",
+                                                     "octave 2/2 step 1/2", "octave 2/2 step 2/2"]
+    assert progress.seen[1][1] == pytest.approx(2 * small_pixels / total)
+    assert progress.seen[-1][1] == 1.0 and progress.eta == 0.0

@@ -10,6 +10,7 @@
     tfdream convert GRAPH KERAS_FILE   (tensorflow_inception_graph.pb or inception5h.zip -> .keras)
     tfdream channels [INPUT] OUTPUT --layer=block4_conv3 --channels=0-15 [--render=lapnorm] [--size=128,128]
     tfdream classes MODEL
+    tfdream app [--port=7860] [--model=inception_v3] [--atlas=FOLDER]   (the web app: pip install 'tfdream[app]')
 
 `tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. A flag of
 another command is a usage error, whether given on the command line or in a flagfile (a value that would be
@@ -25,9 +26,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from absl import app, flags
+from absl import app as absl_app
+from absl import flags
 
 from tfdream.cli import (
+    app,
     channels,
     classes,
     command,
@@ -45,7 +48,7 @@ from tfdream.cli import (
 # The commands, registered by importing their modules above, in the order `tfdream --help` lists them.
 COMMANDS = {name: command.COMMANDS[name] for name in (
     dream.NAME, compare.NAME, layers.NAME, rerun.NAME, resume.NAME, video.NAME, zoom.NAME, convert.NAME,
-    channels.NAME, classes.NAME)}
+    channels.NAME, classes.NAME, app.NAME)}
 EXIT_USAGE = command.EXIT_USAGE
 EXIT_INTERRUPTED = command.EXIT_INTERRUPTED
 
@@ -72,4 +75,4 @@ def run(argv: Sequence[str] | None = None) -> None:
     if any(option in helptext.HELP_FLAGS for option in options):
         sys.stdout.write(helptext.command_help(COMMANDS[name]))
         sys.exit(0)
-    app.run(COMMANDS[name].main, argv=[f"{argv[0]} {name}", *argv[2:]])
+    absl_app.run(COMMANDS[name].main, argv=[f"{argv[0]} {name}", *argv[2:]])

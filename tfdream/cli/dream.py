@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-
 from absl import app, flags
 
 from tfdream.cli import command, dreaming, shared
@@ -28,19 +26,8 @@ def _steered(layers):
         if shared.LAYERS.present or GUIDE.value or CLASS.value or shared.CHANNELS.value:
             raise app.UsageError("--objective names the whole objective: drop --layers, --channels, --guide, --class")
         return objectives.parse(OBJECTIVE.value)
-    weights = layers if isinstance(layers, dict) else {name: 1.0 for name in (
-        () if layers is None else [layers] if isinstance(layers, str) else layers)}
-    parts = []
-    if GUIDE.value:
-        if not weights or shared.CHANNELS.value:
-            raise app.UsageError("--guide needs --layers (the layers to guide) and takes no --channels")
-        parts += [objectives.guide(os.path.abspath(GUIDE.value), name, weight=weight)
-                  for name, weight in weights.items()]
-    if CLASS.value:
-        parts.append(objectives.class_logit(int(CLASS.value) if CLASS.value.isdigit() else CLASS.value))
-        if weights and not GUIDE.value:
-            parts.append(objectives.from_layers(weights, reduction=shared.LOSS.value, channels=shared.channels()))
-    return sum(parts[1:], parts[0]) if parts else layers
+    return objectives.steered(layers, guide=GUIDE.value, target_class=CLASS.value, reduction=shared.LOSS.value,
+                              channels=shared.channels())
 
 
 @command.command(NAME, [*shared.DREAM, shared.OUTPUT, *shared.HISTORY, shared.CHECKPOINT_EVERY, *STEERING_FLAGS])

@@ -45,6 +45,13 @@ class Callback:
     def on_octave_end(self, octave: int, image: np.ndarray) -> None:
         """After each octave, with the image so far: uint8 RGB (h, w, 3) at that octave's size."""
 
+    # Steps between `on_image` calls (0: never); the image is made only for callbacks that ask for it.
+    image_every: int = 0
+
+    def on_image(self, octave: int, step: int, image: np.ndarray) -> None:
+        """After every `image_every`-th step of an octave (step numbers from 0), with the image so far: uint8
+        RGB (h, w, 3) at the octave's size."""
+
     def on_end(self, result: Any) -> None:
         """After the dream, with its `DreamResult`."""
 
@@ -82,6 +89,15 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.on_octave_end(octave, image)
 
+    def wants_image(self, step: int) -> bool:
+        """Whether a callback asks for the image after step number `step` (from 0) of an octave."""
+        return any(_wants_image(callback, step) for callback in self.callbacks)
+
+    def on_image(self, octave: int, step: int, image: np.ndarray) -> None:
+        for callback in self.callbacks:
+            if _wants_image(callback, step):
+                callback.on_image(octave, step, image)
+
     def on_end(self, result: Any) -> None:
         for callback in self.callbacks:
             callback.on_end(result)
@@ -90,19 +106,78 @@ class CallbackList(Callback):
         return any(callback.should_stop() for callback in self.callbacks)
 
 
-def _losses(record: Mapping[str, Any]) -> dict[str, float]:
+def _wants_image(callback: Callback, step: int) -> bool:
+    return isinstance(callback, CallbackList) and callback.wants_image(step) or (
+        callback.image_every > 0 and (step + 1) % callback.image_every == 0)
+
+
+def losses(record: Mapping[str, Any]) -> dict[str, float]:
     """The total and per-layer losses of a history record."""
     return {key: value for key, value in record.items() if key not in _NOT_LOSSES}
 
 
-class ProgressBar(Callback):
-    """A self-updating progress line: octave, step, a bar, the total loss, elapsed time and ETA.
+class DreamProgress(Callback):
+    """How far a dream has come: octave, step, the share of the work done, elapsed time and ETA.
 
-    The ETA weights each remaining step by its octave's pixel count, so large final octaves are
-    accounted for. On a terminal the line is rewritten in place (`\\r`) at most every `interval` seconds;
-    elsewhere (a log file, a pipe) a new line is written at most every `interval` seconds. In a Jupyter or
-    Colab notebook (when no `stream` is given) it is an HTML progress bar updated in place in the cell's
-    output, with no widget library needed. The first and last steps of each octave are always shown.
+    The work of a step is its octave's pixel count, so the ETA (the elapsed time per unit of work times the
+    work left) accounts for the large final octaves. `ProgressBar` shows it; other displays (the web app) read
+    the same numbers.
+
+    Attributes:
+        octave: Index of the octave being dreamed.
+        step: Steps finished in that octave.
+        loss: The total loss of the last step.
+    """
+
+    def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        self.steps = config.steps
+        self.octaves = len(shapes)
+        self._pixels = [height * width for height, width in shapes]
+        self._total_work = sum(self._pixels) * self.steps
+        self._work = 0
+        self._start = time.monotonic()
+        self.octave, self.step, self.loss = 0, 0, float("nan")
+
+    def on_octave_begin(self, octave: int, shape: tuple[int, int]) -> None:
+        self.octave = octave
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        self._work += self._pixels[self.octave]
+        self.step = record["step"] + 1
+        self.loss = record["total"]
+
+    @property
+    def fraction(self) -> float:
+        """Share of the dream's work done, in [0, 1]."""
+        return self._work / self._total_work
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the dream began."""
+        return time.monotonic() - self._start
+
+    @property
+    def eta(self) -> float:
+        """Seconds left at the rate so far (0 before the first step)."""
+        return self.elapsed / self._work * (self._total_work - self._work) if self._work else 0.0
+
+    def where(self, prefix: str = "") -> str:
+        """E.g. "octave 2/3 step 4/8"."""
+        return f"{prefix}octave {self.octave + 1}/{self.octaves} step {self.step}/{self.steps}"
+
+    def numbers(self) -> str:
+        """E.g. " 42% loss 1.234 elapsed 0:00:03 ETA 0:00:04"."""
+        return (f"{self.fraction:4.0%} loss {self.loss:.4g} elapsed {format_duration(self.elapsed)} "
+                f"ETA {format_duration(self.eta)}")
+
+
+class ProgressBar(DreamProgress):
+    """A self-updating progress line: octave, step, a bar, the total loss, elapsed time and ETA (`DreamProgress`).
+
+    On a terminal the line is rewritten in place (`\\r`) at most every `interval` seconds; elsewhere (a log
+    file, a pipe) a new line is written at most every `interval` seconds. In a Jupyter or Colab notebook (when
+    no `stream` is given) it is an HTML progress bar updated in place in the cell's output, with no widget
+    library needed. The first and last steps of each octave are always shown.
 
     Args:
         stream: Where to write; `sys.stderr` (looked up at each dream) when None, or the notebook cell.
@@ -121,38 +196,25 @@ class ProgressBar(Callback):
         self.show_octaves = show_octaves
 
     def on_begin(self, config: Any, shapes: Sequence[tuple[int, int]]) -> None:
+        super().on_begin(config, shapes)
         self._notebook = display.NotebookDisplay() if self.stream is None and display.in_notebook() else None
         self._out = self.stream or sys.stderr
         self._tty = self._notebook is None and hasattr(self._out, "isatty") and self._out.isatty()
         default_interval = 0.1 if self._tty else 0.5 if self._notebook else 10.0
         self._every = self.interval if self.interval is not None else default_interval
-        self._steps = config.steps
-        self._pixels = [height * width for height, width in shapes]
-        self._total_work = sum(self._pixels) * self._steps
-        self._work = 0
-        self._start = time.monotonic()
         self._shown = float("-inf")
 
-    def on_octave_begin(self, octave: int, shape: tuple[int, int]) -> None:
-        self._octave = octave
-
     def on_step(self, record: Mapping[str, Any]) -> None:
-        self._work += self._pixels[self._octave]
+        super().on_step(record)
         now = time.monotonic()
-        step = record["step"] + 1
-        if step not in (1, self._steps) and now - self._shown < self._every:
+        if self.step not in (1, self.steps) and now - self._shown < self._every:
             return
         self._shown = now
-        elapsed = now - self._start
-        eta = elapsed / self._work * (self._total_work - self._work)
-        done = self._work / self._total_work
-        where = f"{self.prefix}octave {self._octave + 1}/{len(self._pixels)} step {step}/{self._steps}"
-        numbers = (f"{done:4.0%} loss {record['total']:.4g} elapsed {format_duration(elapsed)} "
-                   f"ETA {format_duration(eta)}")
+        where, numbers = self.where(self.prefix), self.numbers()
         if self._notebook is not None:
-            self._notebook.update(display.progress_html(done, f"{where} {numbers}"))
+            self._notebook.update(display.progress_html(self.fraction, f"{where} {numbers}"))
             return
-        filled = round(done * self.width)
+        filled = round(self.fraction * self.width)
         line = f"{where} [{'#' * filled}{'.' * (self.width - filled)}] {numbers}"
         self._out.write(f"\r{line}\x1b[K" if self._tty else f"{line}\n")
         self._out.flush()
@@ -160,7 +222,7 @@ class ProgressBar(Callback):
     def on_octave_end(self, octave: int, image: np.ndarray) -> None:
         if self.show_octaves and self._notebook is not None:
             height, width = image.shape[:2]
-            self._notebook.show_image(image, f"{self.prefix}octave {octave + 1}/{len(self._pixels)}: {width}x{height}")
+            self._notebook.show_image(image, f"{self.prefix}octave {octave + 1}/{self.octaves}: {width}x{height}")
 
     def on_end(self, result: Any) -> None:
         if self._tty:
@@ -214,7 +276,7 @@ class TensorBoard(Callback):
 
     def on_step(self, record: Mapping[str, Any]) -> None:
         with self._writer.as_default():
-            for label, value in _losses(record).items():
+            for label, value in losses(record).items():
                 tf.summary.scalar(f"loss/{_tag(label)}", value, step=self._step)
         self._step += 1
 

@@ -371,6 +371,8 @@ class Dreamer:
                     gradient *= octave_mask
                 steps.ascend(image, gradient, step_size, scale, value_range)
             run.callbacks.on_step(run.history.append(index, step, total, values, skipped))
+            if run.callbacks.wants_image(step):
+                run.callbacks.on_image(index, step, _to_uint8(preprocessing, image))
             stop = run.callbacks.should_stop()
             if run.checkpoint is not None and (stop or run.checkpoint.due()):
                 state = checkpoints.DreamState(index, step + 1, image, run.rng.bit_generator.state, run.history.records)

@@ -9,7 +9,8 @@ This package owns the term kinds (`KINDS`: `layer`, `neuron`, `direction`, `clas
 the images a term names (guides, masks) and colour preservation (`colors`). Each term carries its weight and,
 optionally, a mask of its own; each has a `label` under which its unweighted value is recorded per step, and
 `get_config`/`term_from_config` turn it into JSON and back. Every value is computed per tile inside the compiled
-step, normalized by size (means, not sums). It may import `tfdream.models`, `tfdream.io` and `tfdream.base`.
+step, normalized by size (means, not sums). `steered` adds a guide image or a class to a layer choice. It may
+import `tfdream.models`, `tfdream.io` and `tfdream.base`.
 """
 
 from tfdream.objectives.base import KINDS, LOGITS, Kind, Objective, TermInputs, term_from_config
@@ -28,7 +29,8 @@ from tfdream.objectives.layers import (
            neuron,
 )
 from tfdream.objectives.regularizers import ImageL2, TotalVariation, l2, total_variation
+from tfdream.objectives.steering import steered
 
 __all__ = ["KINDS", "LOGITS", "REDUCTIONS", "SIMILARITIES", "ClassLogit", "Direction", "Guide", "ImageL2", "Kind",
            "Neuron", "Objective", "Term", "TermInputs", "TotalVariation", "class_logit", "direction", "from_layers",
-           "guide", "l2", "layer", "neuron", "parse", "term_from_config", "total_variation"]
+           "guide", "l2", "layer", "neuron", "parse", "steered", "term_from_config", "total_variation"]
