@@ -116,7 +116,7 @@ def test_dream_stop_download_and_rerun_to_the_same_bits(page, served):
     expect(page.locator("#progress")).to_contain_text("ETA", timeout=WAIT)
     expect(page.locator("#octave-gallery img")).to_have_count(3, timeout=WAIT)
     expect(page.locator("#status")).to_contain_text("done: 36 steps", timeout=WAIT)
-    expect(page.locator("#downloads a[download]")).to_have_count(4, timeout=WAIT)
+    expect(page.locator("#downloads a[download]")).to_have_count(5, timeout=WAIT)
     screenshots = os.environ.get("TFDREAM_SCREENSHOTS")
     if screenshots:
         page.screenshot(path=str(pathlib.Path(screenshots) / "app.png"), full_page=True)
@@ -128,13 +128,19 @@ def test_dream_stop_download_and_rerun_to_the_same_bits(page, served):
     page.click("#stop-button")
     expect(page.locator("#status")).to_contain_text("stopped after", timeout=WAIT)
     links = page.locator("#downloads a[download]")
-    expect(links).to_have_count(4, timeout=WAIT)
+    expect(links).to_have_count(5, timeout=WAIT)
+    folder = served["folder"] / "downloaded"  # the image, the sidecar and the photo it names, side by side
+    folder.mkdir()
     downloaded = {}
-    for name in ("dream.png", "dream.json"):
+    for index in range(5):
+        name = links.nth(index).get_attribute("download")
+        if name in ("dream_history.csv", "dream_losses.png"):
+            continue
         with page.expect_download() as download:
-            page.locator(f'#downloads a[download="{name}"]').click()
-        downloaded[name] = served["folder"] / f"stopped_{name}"
+            links.nth(index).click()
+        downloaded[name] = folder / name
         download.value.save_as(downloaded[name])
+    assert len(downloaded) == 3, sorted(downloaded)
     again = served["folder"] / "again.png"
     rerun = _tfdream("rerun", downloaded["dream.json"], again, env=served["env"])
     assert rerun.returncode == 0, rerun.stderr

@@ -38,9 +38,10 @@ def test_a_dream_streams_progress_and_octaves_then_files_rerun_makes_again(app, 
     final = updates[-1]
     assert final["status"].startswith("done: 8 steps")
     names = [path.rsplit("/", 1)[-1] for path in final["downloads"]]
-    assert names == ["dream.png", "dream.json", "dream_history.csv", "dream_losses.png"]
-    image_path, sidecar_path = final["downloads"][:2]
-    assert json.loads(open(sidecar_path).read())["input"]["path"].startswith(str(app.workspace.inputs))
+    image_path, sidecar_path, kept_photo = final["downloads"][0], final["downloads"][1], final["downloads"][4]
+    assert names[:4] == ["dream.png", "dream.json", "dream_history.csv", "dream_losses.png"] and len(names) == 5
+    assert json.loads(open(sidecar_path).read())["input"]["path"] == kept_photo
+    assert kept_photo.startswith(str(app.workspace.inputs))
     again = sidecar.rerun(sidecar_path)
     assert np.array_equal(again.image, images.to_uint8(images.load_image(image_path)))
     assert set(final["losses"]["term"]) == {"total", "conv2"}

@@ -82,6 +82,21 @@ def test_rerun_of_an_interrupted_dream_stops_at_the_same_step(saved_tiny_model, 
     np.testing.assert_array_equal(again.image, result.image)
 
 
+def test_rerun_finds_a_moved_input_beside_the_sidecar_and_checks_it(saved_tiny_model, photo, tmp_path, tiny_image):
+    result = Dreamer(str(saved_tiny_model)).dream(photo, steps=2, octaves=(0,), seed=4)
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    sidecar.write(result, moved / "dream.png", sidecar.describe_input(photo))
+    photo.rename(moved / photo.name)  # the sidecar's folder now holds the photo; its recorded path is gone
+    np.testing.assert_array_equal(sidecar.rerun(moved / "dream.json").image, result.image)
+    images.save_image(255 - tiny_image, moved / photo.name, overwrite=True)
+    with pytest.raises(ValueError, match="has changed since the dream"):
+        sidecar.rerun(moved / "dream.json")
+    (moved / photo.name).unlink()
+    with pytest.raises(images.ImageError, match="no such file"):
+        sidecar.rerun(moved / "dream.json")
+
+
 def test_rerun_refuses_a_changed_input(saved_tiny_model, photo, tmp_path, tiny_image):
     result = Dreamer(str(saved_tiny_model)).dream(photo, steps=1, octaves=(0,), seed=1)
     sidecar.write(result, tmp_path / "dream.png", sidecar.describe_input(photo))

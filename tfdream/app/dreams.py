@@ -182,11 +182,12 @@ class Stops:
 
 def save(result: result_lib.DreamResult, folder: pathlib.Path, source: sources.Source) -> list[pathlib.Path]:
     """Writes the dream into `folder`: `dream.png`, its sidecar `dream.json` (`tfdream rerun` makes the image
-    again), `dream_history.csv` and the loss plot `dream_losses.png`; returns their paths."""
+    again), `dream_history.csv` and the loss plot `dream_losses.png`; returns their paths, and that of the kept
+    input photo: downloaded beside the sidecar, it lets the sidecar rerun after the app has stopped."""
     written = sidecar.save_run(result, folder, "dream", source)
     plot = folder / "dream_losses.png"
     result.history.plot(plot, title="normalized loss per term")
-    return [*written.values(), plot]
+    return [*written.values(), plot, *([source.path] if source.kind == "file" else [])]
 
 
 def problem(error: BaseException) -> str:

@@ -212,7 +212,16 @@ def rerun(
     record = Sidecar.from_config(read(path))
     dreamer = dreamer_lib.Dreamer.from_config(record.dreamer, strategy=strategy)
     replay = [_StopAfter(record.steps_completed)] if record.interrupted else []
-    return dreamer.dream(record.source, config=record.config, callbacks=[*replay, *callbacks])
+    return dreamer.dream(_found_beside(record.source, path), config=record.config, callbacks=[*replay, *callbacks])
+
+
+def _found_beside(source: sources.Source, sidecar_path: str | os.PathLike) -> sources.Source:
+    """`source`, or, when its input file is gone (a folder since removed, another machine), the file of the same
+    name beside the sidecar: downloaded together, they rerun anywhere. Its sha256 is checked as the original's."""
+    if source.kind != "file" or source.path.exists():
+        return source
+    beside = pathlib.Path(sidecar_path).with_name(source.path.name)
+    return dataclasses.replace(source, name=str(beside.resolve())) if beside.is_file() else source
 
 
 def find_checkpoint(path: str | os.PathLike) -> pathlib.Path:
