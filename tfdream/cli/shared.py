@@ -49,7 +49,7 @@ RENDER = flags.DEFINE_string("render", None, f"One of the TensorFlow DeepDream n
 INPUT = flags.DEFINE_string("input", None, f"Image file or bundled sample ({', '.join(samples.NAMES)}); "
                             f"default: {samples.DEFAULT}.")
 SIZE = flags.DEFINE(flag_fields.IntsParser(2), "size", None,
-                    "HEIGHT,WIDTH: dream from seeded noise instead of an image.",
+                    "HEIGHT,WIDTH (one number: a square): dream from seeded noise instead of an image.",
                     serializer=flags.CsvListSerializer(","))
 MAX_DIM = flags.DEFINE_integer("max_dim", None, "Shrink the input to at most this longer side.", lower_bound=1)
 OUTPUT = flags.DEFINE_string("output", None, "dream, rerun: output image; its sidecar .json goes beside it.")
