@@ -359,3 +359,20 @@ def test_a_dream_stopped_by_sigterm_resumes_to_the_uninterrupted_image(saved_tin
     with open(tmp_path / "h.csv") as file:
         assert len(list(csv.DictReader(file))) == 80
     assert tfdream("rerun", tmp_path / "d.json", tmp_path / "again.png", "--noprogress") == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads /proc/PID/maps to see TensorFlow loading")
+def test_sigterm_while_tensorflow_imports_ends_with_the_commands_own_message(tmp_path):
+    output = tmp_path / "x.png"
+    process = console("dream", output, "--size=32,32", "--model=vgg16", "--weights=none", "--steps=1")
+    try:
+        maps = pathlib.Path(f"/proc/{process.pid}/maps")
+        while process.poll() is None and "tensorflow" not in maps.read_text(errors="replace"):
+            pass  # TensorFlow's libraries appear in the map as its import begins; it lasts seconds
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 143, stderr
+    assert stderr.strip().splitlines() == ["error: stopped by SIGTERM"]
+    assert list(tmp_path.iterdir()) == []

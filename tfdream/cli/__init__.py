@@ -72,4 +72,9 @@ def run(argv: Sequence[str] | None = None) -> None:
     if any(option in helptext.HELP_FLAGS for option in options):
         sys.stdout.write(helptext.command_help(COMMANDS[name]))
         sys.exit(0)
-    app.run(COMMANDS[name].main, argv=[f"{argv[0]} {name}", *argv[2:]])
+    try:
+        with command.terminated_by_signals():  # also while absl parses, before the command's own handling
+            app.run(COMMANDS[name].main, argv=[f"{argv[0]} {name}", *argv[2:]])
+    except command.Terminated as stop:
+        sys.stderr.write(f"error: {stop}\n")
+        sys.exit(128 + stop.signum)
