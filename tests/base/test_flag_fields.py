@@ -47,5 +47,13 @@ def test_define_flags_parses_every_field_type():
 def test_fixed_length_tuples_are_checked():
     values = flags.FlagValues()
     flag_fields.define_flags(_Config, flag_values=values)
-    with pytest.raises(flags.IllegalFlagValueError, match="expected 2 comma-separated ints"):
+    with pytest.raises(flags.IllegalFlagValueError, match="expected one int or 2 comma-separated ints"):
         values(["prog", "--size=1,2,3"])
+
+
+@pytest.mark.parametrize("argument, expected", [("32", (32, 32)), ("6,8", (6, 8))])
+def test_one_int_is_a_square(argument, expected):
+    values = flags.FlagValues()
+    holders = flag_fields.define_flags(_Config, flag_values=values)
+    values(["prog", f"--size={argument}", "--octaves=3"])
+    assert holders["size"].value == expected and holders["octaves"].value == (3,)  # a free length stays as given

@@ -141,7 +141,7 @@ def test_saved_configurations_are_valid(flagfile):
     (("--studies=nope",), "studies must be names in"),
     (("--studies=inception_v3_low_vs_high",), "use `tfdream compare`"),
     (("--size=8,8", "--input=coffee"), "either an input image or a noise size"),
-    (("--size=200000,200000",), "a dream of 200000x200000 pixels needs about"),
+    (("--size=200000,200000",), "a dream of 200000x200000 pixels needs at least"),
     (("--input=missing.jpg",), "no such file"),
     (("--weights=none", "--model=nope"), "model must be one of"),
     (("--preprocessing=bgr",), "preprocessing must be one of"),
@@ -152,6 +152,19 @@ def test_bad_flag_values_give_one_line_errors(saved_tiny_model, tmp_path, caplog
     (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
     assert message in error and "\n" not in error
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("command", ["dream", "zoom", "channels", "compare"])
+def test_an_impossible_size_is_refused_before_a_network_is_built(command, tmp_path, caplog, monkeypatch):
+    from tfdream import models as models_lib  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setattr(models_lib, "load_model", lambda *args, **kwargs: pytest.fail("a network was built"))
+    output = tmp_path / ("x.gif" if command == "zoom" else "out" if command == "compare" else "x.png")
+    extra = ("--layer=block1_conv1", "--channels=0") if command == "channels" else ()
+    assert tfdream(command, output, "--size=200000,200000", "--model=vgg16", "--weights=none", *extra) == 2
+    (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert error.startswith("a dream of 200000x200000 pixels needs at least") and "\n" not in error
+    assert not output.exists()
 
 
 @pytest.mark.parametrize("command, args", [
@@ -347,3 +360,20 @@ def test_a_dream_stopped_by_sigterm_resumes_to_the_uninterrupted_image(saved_tin
     with open(tmp_path / "h.csv") as file:
         assert len(list(csv.DictReader(file))) == 80
     assert tfdream("rerun", tmp_path / "d.json", tmp_path / "again.png", "--noprogress") == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads /proc/PID/maps to see TensorFlow loading")
+def test_sigterm_while_tensorflow_imports_ends_with_the_commands_own_message(tmp_path):
+    output = tmp_path / "x.png"
+    process = console("dream", output, "--size=32,32", "--model=vgg16", "--weights=none", "--steps=1")
+    try:
+        maps = pathlib.Path(f"/proc/{process.pid}/maps")
+        while process.poll() is None and "tensorflow" not in maps.read_text(errors="replace"):
+            pass  # TensorFlow's libraries appear in the map as its import begins; it lasts seconds
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 143, stderr
+    assert stderr.strip().splitlines() == ["error: stopped by SIGTERM"]
+    assert list(tmp_path.iterdir()) == []

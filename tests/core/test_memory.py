@@ -35,11 +35,14 @@ def test_activation_bytes_count_what_the_network_computes_from_the_input_not_its
     assert memory.activation_bytes_per_pixel(wide, side=8) == (8 * 8 * 3 * 4 + 2 * 6 * 6 * 512 * 4 + 6 * 6 * 4 * 4) / 64
 
 
-def test_an_impossible_noise_size_is_refused_before_anything_is_made(tiny_dreamer):
+def test_an_impossible_noise_size_is_refused_before_anything_is_made(tiny_dreamer, monkeypatch):
+    tiny_dreamer.__dict__.pop("_activation_bytes", None)  # not yet traced, as in a fresh dreamer
+    monkeypatch.setattr(memory, "activation_bytes_per_pixel", lambda *args: pytest.fail("traced before refusing"))
     with pytest.raises(memory.InsufficientMemoryError) as info:
         tiny_dreamer.dream(None, size=(200000, 200000), steps=1, seed=0)
     message = str(info.value)
-    assert re.fullmatch(r"a dream of 200000x200000 pixels needs about [\d.]+ TiB of memory \(full-size arrays .*\) "
+    assert re.fullmatch(r"a dream of 200000x200000 pixels needs at least [\d.]+ [GT]iB of memory \(full-size arrays "
+                        r"[\d.]+ [GT]iB\) "
                         r"but [\d.]+ [KMGT]iB is available: use a smaller max_dim or size, .*batch_pixels", message)
 
 
@@ -49,6 +52,15 @@ def test_an_image_is_refused_from_its_header_before_it_is_decoded(tiny_dreamer, 
     monkeypatch.setattr(images, "load_image", lambda *args, **kwargs: pytest.fail("decoded before the check"))
     with pytest.raises(memory.InsufficientMemoryError, match=r"a dream of 64x48 pixels .* but 1.0 KiB is available"):
         tiny_dreamer.dream(photo, steps=1, octaves=(0,), seed=0)
+
+
+def test_the_input_arrays_are_a_lower_bound_of_the_estimate():
+    least = memory.input_arrays((300, 400), decoded_shape=(600, 800))
+    full = memory.estimate((300, 400), [(177, 237), (231, 308), (300, 400)], 512 * 512, 4, 900.0,
+                           decoded_shape=(600, 800))
+    assert least.tiles == 0 and 0 < least.total <= full.image_arrays
+    assert least.total == 15 * 600 * 800 + 12 * 300 * 400  # loading the file is the larger part here
+    assert memory.input_arrays((300, 400)).total == 27 * 300 * 400  # noise: the end's input-sized arrays
 
 
 def test_memory_available_is_read_from_the_system():

@@ -94,7 +94,9 @@ def test_resume_after_interruption_equals_uninterrupted_run(tiny_dreamer, clip, 
         name = f"frame_{number:06d}.png"
         np.testing.assert_array_equal(images.load_image(whole.work_dir / name),
                                       images.load_image(resumed.work_dir / name))
-    np.testing.assert_array_equal(np.stack(frames_of(whole.path)), np.stack(frames_of(resumed.path)))
+    # Both videos encode the same PNGs; libx264 now and then gives other bytes for the same frames (docs/motion.md).
+    whole_video, resumed_video = (np.stack(frames_of(path)).astype(np.float32) for path in (whole.path, resumed.path))
+    assert np.abs(whole_video - resumed_video).mean() < 1.0
 
 
 def test_flow_starts_closer_to_the_previous_dream_than_blending(clip):
@@ -232,6 +234,31 @@ def test_cli_video_errors_are_usage_errors(saved_tiny_model, clip, tmp_path, cap
     assert "notes.mp4': not a video file" in messages[0]
     assert messages[1].startswith("output must end in .mp4 or .gif.") and messages[2].startswith("missing INPUT")
     assert not list(tmp_path.glob("*.frames"))
+
+
+@pytest.mark.large  # two fresh processes; test_resume_after_interruption_equals_uninterrupted_run checks it in one
+def test_cli_video_stopped_by_sigint_and_rerun_gives_the_uninterrupted_frames(saved_tiny_model, tmp_path):
+    clip = tmp_path / "long.mp4"
+    testing.sample_video(clip, frames=24, height=48, width=64)
+    flags = (f"--model={saved_tiny_model}", "--steps=1", "--octaves=0", "--later_steps=1", "--seed=0")
+    command = [sys.executable, "-m", "tfdream.cli", "video", str(clip), str(tmp_path / "parts.mp4"), *flags]
+    process = subprocess.Popen(command, text=True, stderr=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        for line in process.stderr:
+            if line.startswith("frame 3/24"):
+                process.send_signal(signal.SIGINT)
+                break
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    rerun = subprocess.run([*command, "--noprogress"], capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert tfdream("video", clip, tmp_path / "whole.mp4", *flags, "--noprogress") == 0
+    for number in range(24):
+        name = f"frame_{number:06d}.png"
+        np.testing.assert_array_equal(images.load_image(tmp_path / "whole.frames" / name),
+                                      images.load_image(tmp_path / "parts.frames" / name))
 
 
 def test_ctrl_c_keeps_finished_frames_and_exits_130(saved_tiny_model, clip, tmp_path):

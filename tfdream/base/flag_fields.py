@@ -5,7 +5,7 @@
 
 Each flag takes the field's name, default and type; its help is the field's text in the "Attributes:" section
 of the class docstring. Supported field types: bool, int, float, str, `int | None` ("none" for None),
-`tuple[int, ...]` and fixed-length tuples of ints such as `tuple[int, int]` (comma-separated).
+`tuple[int, ...]` and fixed-length tuples of ints such as `tuple[int, int]` (comma-separated; one int repeated).
 """
 
 from __future__ import annotations
@@ -20,16 +20,23 @@ from absl import flags
 
 
 class IntsParser(flags.ListParser):
-    """Comma-separated ints as a tuple, optionally of a fixed length."""
+    """Comma-separated ints as a tuple, optionally of a fixed length; one int stands for all of a fixed length
+    (`--image_size=32` is 32,32: a square)."""
 
     def __init__(self, length: int | None = None):
         super().__init__()
         self.length = length
 
     def parse(self, argument):
-        values = tuple(int(value) for value in (super().parse(argument) if isinstance(argument, str) else argument))
+        if isinstance(argument, str):
+            argument = super().parse(argument)
+        elif isinstance(argument, int):
+            argument = [argument]
+        values = tuple(int(value) for value in argument)
+        if self.length is not None and len(values) == 1:
+            values *= self.length
         if self.length is not None and len(values) != self.length:
-            raise ValueError(f"expected {self.length} comma-separated ints")
+            raise ValueError(f"expected one int or {self.length} comma-separated ints")
         return values
 
 

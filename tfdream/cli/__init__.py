@@ -75,4 +75,21 @@ def run(argv: Sequence[str] | None = None) -> None:
     if any(option in helptext.HELP_FLAGS for option in options):
         sys.stdout.write(helptext.command_help(COMMANDS[name]))
         sys.exit(0)
-    absl_app.run(COMMANDS[name].main, argv=[f"{argv[0]} {name}", *argv[2:]])
+    try:
+        with command.terminated_by_signals():  # also while absl parses, before the command's own handling
+            absl_app.run(COMMANDS[name].main, argv=[f"{argv[0]} {name}", *argv[2:]], flags_parser=_parse_flags)
+    except command.Terminated as stop:
+        sys.stderr.write(f"error: {stop}\n")
+        sys.exit(128 + stop.signum)
+
+
+def _parse_flags(argv: list[str]) -> list[str]:
+    """absl's parse, with a bad flag value or flagfile as one line and exit status 2 (absl's own: two lines, 1)."""
+    try:
+        return flags.FLAGS(argv)
+    except (flags.Error, UnicodeDecodeError, OSError) as error:  # a flagfile that is not UTF-8 or not readable
+        problem = " ".join(str(error).split())
+        if isinstance(error, UnicodeDecodeError):
+            problem = f"a flagfile must be UTF-8 text: {problem}"
+        sys.stderr.write(f"error: {problem} (`{argv[0]} --help` lists the flags)\n")
+        sys.exit(EXIT_USAGE)

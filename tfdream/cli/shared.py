@@ -49,7 +49,7 @@ RENDER = flags.DEFINE_string("render", None, f"One of the TensorFlow DeepDream n
 INPUT = flags.DEFINE_string("input", None, f"Image file or bundled sample ({', '.join(samples.NAMES)}); "
                             f"default: {samples.DEFAULT}.")
 SIZE = flags.DEFINE(flag_fields.IntsParser(2), "size", None,
-                    "HEIGHT,WIDTH: dream from seeded noise instead of an image.",
+                    "HEIGHT,WIDTH (one number: a square): dream from seeded noise instead of an image.",
                     serializer=flags.CsvListSerializer(","))
 MAX_DIM = flags.DEFINE_integer("max_dim", None, "Shrink the input to at most this longer side.", lower_bound=1)
 OUTPUT = flags.DEFINE_string("output", None, "dream, rerun: output image; its sidecar .json goes beside it.")
@@ -150,10 +150,15 @@ def config() -> config_lib.DreamConfig:
 
 def source(value: str | None) -> sources.Source:
     """The input: `--size` means noise; else a file or a bundled sample's name. Its record (with the file's
-    sha256) is taken now, so the sidecar describes the file the dream read."""
+    sha256) is taken now, so the sidecar describes the file the dream read. An input whose arrays alone
+    exceed the memory available is refused here, before any network is built."""
+    from tfdream.core import memory
     from tfdream.io import sources
 
     source = sources.Source.parse(value, size=SIZE.value, max_dim=MAX_DIM.value)
+    decoded_shape, input_shape = source.shapes()  # refused before any network is built when it cannot fit
+    memory.check(memory.input_arrays(input_shape, decoded_shape), memory.available_bytes(),
+                 f"a dream of {input_shape[1]}x{input_shape[0]} pixels")
     return sources.Source.from_config(source.get_config())
 
 

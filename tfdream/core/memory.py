@@ -95,6 +95,17 @@ def estimate(
     return MemoryEstimate(image_arrays=max(loading, octave, end), tiles=round(tiles))
 
 
+def input_arrays(input_shape: tuple[int, int], decoded_shape: tuple[int, int] | None = None) -> MemoryEstimate:
+    """The least any dream of this input needs, whatever its network and octaves: loading it, and at the end
+    the preprocessed input, its resize and the uint8 result (`15 P_file + 12 P_in`, `27 P_in`); no tiles.
+
+    It needs no network, so a dream that cannot fit is refused before one is built or traced.
+    """
+    p_in = input_shape[0] * input_shape[1]
+    loading = 15 * decoded_shape[0] * decoded_shape[1] + PIXEL_BYTES * p_in if decoded_shape else PIXEL_BYTES * p_in
+    return MemoryEstimate(image_arrays=max(loading, (2 * PIXEL_BYTES + 3) * p_in), tiles=0)
+
+
 def activation_bytes_per_pixel(network: keras.Model, side: int = _PROBE_SIDE) -> float:
     """Bytes of the tensors `network` computes from one input pixel, from a trace on one `side` x `side` tile.
 
@@ -160,8 +171,9 @@ def check(needed: MemoryEstimate, available: int | None, what: str) -> None:
     if available is None or needed.total <= available:
         return
     raise InsufficientMemoryError(
-        f"{what} needs about {format_bytes(needed.total)} of memory (full-size arrays "
-        f"{format_bytes(needed.image_arrays)}, one batch of tiles {format_bytes(needed.tiles)}) but "
+        f"{what} needs {'at least' if not needed.tiles else 'about'} {format_bytes(needed.total)} of memory "
+        f"(full-size arrays {format_bytes(needed.image_arrays)}"
+        f"{f', one batch of tiles {format_bytes(needed.tiles)}' if needed.tiles else ''}) but "
         f"{format_bytes(available)} is available: use a smaller max_dim or size, fewer upscaled octaves, or a "
         "smaller tile_size or batch_pixels"
     )

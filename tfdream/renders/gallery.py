@@ -90,11 +90,13 @@ def channel_gallery(
         raise ValueError(f"channels must be distinct indices >= 0, at least one. Received: channels={channels}")
     output, folder = pathlib.Path(output), gallery_folder(output)
     stems = [channel_stem(layer, channel) for channel in channels]
-    folder.mkdir(parents=True, exist_ok=True)
     images.check_output_path(output, overwrite=overwrite)
-    for path in [folder / "losses.png"] + [folder / f"{stem}{end}" for stem in stems
-                                           for end in (".png", ".json", "_history.csv")]:
-        images.check_output_path(path, overwrite=overwrite, image=False)
+    if folder.is_dir():  # a new folder has nothing to overwrite; it is made once the layer and channels are known
+        for path in [folder / "losses.png"] + [folder / f"{stem}{end}" for stem in stems
+                                               for end in (".png", ".json", "_history.csv")]:
+            images.check_output_path(path, overwrite=overwrite, image=False)
+    elif folder.exists():
+        raise ValueError(f"the channels' folder must be a folder. Received: '{folder}' is a file")
     if image is not None:
         size = None
     source = sidecar.describe_input(image, size=size, max_dim=max_dim)
@@ -107,6 +109,7 @@ def channel_gallery(
     objectives.layer(layer, channels=channels).check_channels(
         {layer: int(first.extractor.output[layer].shape[-1])}
     )
+    folder.mkdir(exist_ok=True)
     record = first.get_config()
     shared = {key: value for key, value in options_.items() if key in ("loss", "jit_compile", "strategy")}
     done, results, written = [], [], {}
