@@ -3,22 +3,11 @@
 import numpy as np
 import pytest
 
-from tfdream import Callback, Dreamer
-from tfdream.core import checkpoints, sidecar
+from tfdream import Dreamer
+from tfdream.core import callbacks, checkpoints, sidecar
 from tfdream.io import images
 
 OPTIONS = dict(steps=3, octaves=(-1, 0), octave_scale=1.3, detail=True, seed=5)
-
-
-class StopAfter(Callback):
-    def __init__(self, steps):
-        self.steps = steps
-
-    def on_step(self, record):
-        self.steps -= 1
-
-    def should_stop(self):
-        return self.steps <= 0
 
 
 @pytest.fixture
@@ -39,8 +28,8 @@ def _checkpointer(tmp_path, photo, every=None):
 @pytest.mark.parametrize(("stopped_after", "where"), [(2, (0, 2)), (3, (0, 3)), (4, (1, 1))])
 def test_a_resumed_dream_ends_bit_identical_to_an_uninterrupted_one(dreamer, photo, tmp_path, stopped_after, where):
     whole = dreamer.dream(photo, **OPTIONS)
-    stopped = dreamer.dream(photo, callbacks=[StopAfter(stopped_after)], checkpoint=_checkpointer(tmp_path, photo),
-                            **OPTIONS)
+    stopped = dreamer.dream(photo, callbacks=[callbacks.StopAfterSteps(stopped_after)],
+                            checkpoint=_checkpointer(tmp_path, photo), **OPTIONS)
     assert stopped.interrupted and len(stopped.history) == stopped_after
     saved = checkpoints.load(tmp_path / "d.checkpoint.npz")
     assert (saved.state.octave, saved.state.step) == where  # (0, 3): between octaves, before detail reinjection
@@ -55,7 +44,7 @@ def test_a_resumed_dream_ends_bit_identical_to_an_uninterrupted_one(dreamer, pho
 
 def test_a_sidecar_names_the_checkpoint_to_resume_from(dreamer, photo, tmp_path):
     checkpointer = _checkpointer(tmp_path, photo)
-    stopped = dreamer.dream(photo, callbacks=[StopAfter(1)], checkpoint=checkpointer, **OPTIONS)
+    stopped = dreamer.dream(photo, callbacks=[callbacks.StopAfterSteps(1)], checkpoint=checkpointer, **OPTIONS)
     stopped.save(tmp_path / "d.png")
     sidecar.write(stopped, tmp_path / "d.png", checkpointer.source, checkpoint=checkpointer.path)
     assert sidecar.read(tmp_path / "d.json")["checkpoint"] == "d.checkpoint.npz"

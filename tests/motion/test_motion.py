@@ -17,19 +17,6 @@ from tfdream.io import images, video
 QUICK = DreamConfig(steps=2, octaves=(0,), tile_size=None, seed=3)
 
 
-class StopAfterSteps(callbacks.Callback):
-    """Stops the run after `steps` steps in all, like a Ctrl-C in the middle of a frame."""
-
-    def __init__(self, steps):
-        self.remaining = steps
-
-    def on_step(self, record):
-        self.remaining -= 1
-
-    def should_stop(self):
-        return self.remaining <= 0
-
-
 @pytest.fixture
 def clip(tmp_path):
     path = tmp_path / "clip.mp4"
@@ -85,7 +72,8 @@ def test_max_dim_shrinks_frames_and_odd_sizes_are_padded(tiny_dreamer, clip, tmp
 def test_resume_after_interruption_equals_uninterrupted_run(tiny_dreamer, clip, tmp_path, coherence):
     options = dict(config=QUICK, later_steps=1, coherence=coherence, blend=0.3)
     whole = motion.dream_video(tiny_dreamer, clip, tmp_path / "whole.mp4", **options)
-    stopped = motion.dream_video(tiny_dreamer, clip, tmp_path / "parts.mp4", callbacks=[StopAfterSteps(4)], **options)
+    stopped = motion.dream_video(tiny_dreamer, clip, tmp_path / "parts.mp4", callbacks=[callbacks.StopAfterSteps(4)],
+                                 **options)
     assert stopped.interrupted and stopped.path is None and stopped.frames == 2  # 2 + 1 steps, then mid-frame 2
     assert not (tmp_path / "parts.mp4").exists()
     resumed = motion.dream_video(tiny_dreamer, clip, tmp_path / "parts.mp4", **options)
@@ -140,7 +128,8 @@ def test_zoom_writes_frames_and_in_betweens_and_resumes_identically(tiny_dreamer
     whole = motion.dream_zoom(tiny_dreamer, None, tmp_path / "whole.mp4", interpolate=2, fps=10, **options)
     info = video.probe(whole.path)
     assert (info.frames, info.width, info.height, info.fps) == (4 + 3 * 2, 48, 40, 10) and whole.frames == 4
-    stopped = motion.dream_zoom(tiny_dreamer, None, tmp_path / "parts.gif", callbacks=[StopAfterSteps(4)], **options)
+    stopped = motion.dream_zoom(tiny_dreamer, None, tmp_path / "parts.gif", callbacks=[callbacks.StopAfterSteps(4)],
+                                **options)
     assert stopped.interrupted and stopped.frames == 2
     resumed = motion.dream_zoom(tiny_dreamer, None, tmp_path / "parts.gif", **options)
     assert video.probe(resumed.path).frames == 4

@@ -296,6 +296,20 @@ def _tag(label: str) -> str:
 
 
 # The signals that ask a program to end: Ctrl-C, `kill`/`timeout`/schedulers/container runtimes, a closed terminal.
+class StopAfterSteps(Callback):
+    """Stops a dream after `steps` steps in all (octaves and frames together): to replay an interrupted dream
+    to the step where it stopped, or to interrupt one on purpose."""
+
+    def __init__(self, steps: int):
+        self.remaining = steps
+
+    def on_step(self, record: Mapping[str, Any]) -> None:
+        self.remaining -= 1
+
+    def should_stop(self) -> bool:
+        return self.remaining <= 0
+
+
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 

@@ -177,19 +177,6 @@ def read(path: str | os.PathLike) -> dict[str, Any]:
     return data
 
 
-class _StopAfter(callbacks_lib.Callback):
-    """Stops a dream after `steps` steps in all, to replay an interrupted one."""
-
-    def __init__(self, steps: int):
-        self.remaining = steps
-
-    def on_step(self, record: Mapping[str, Any]) -> None:
-        self.remaining -= 1
-
-    def should_stop(self) -> bool:
-        return self.remaining <= 0
-
-
 def rerun(
     path: str | os.PathLike,
     *,
@@ -211,7 +198,7 @@ def rerun(
     """
     record = Sidecar.from_config(read(path))
     dreamer = dreamer_lib.Dreamer.from_config(record.dreamer, strategy=strategy)
-    replay = [_StopAfter(record.steps_completed)] if record.interrupted else []
+    replay = [callbacks_lib.StopAfterSteps(record.steps_completed)] if record.interrupted else []
     return dreamer.dream(_found_beside(record.source, path), config=record.config, callbacks=[*replay, *callbacks])
 
 
