@@ -156,9 +156,8 @@ def source(value: str | None) -> sources.Source:
     from tfdream.io import sources
 
     source = sources.Source.parse(value, size=SIZE.value, max_dim=MAX_DIM.value)
-    decoded_shape, input_shape = source.shapes()  # refused before any network is built when it cannot fit
-    memory.check(memory.input_arrays(input_shape, decoded_shape), memory.available_bytes(),
-                 f"a dream of {input_shape[1]}x{input_shape[0]} pixels")
+    decoded_shape, input_shape = source.shapes()
+    memory.check_input(input_shape, decoded_shape)
     return sources.Source.from_config(source.get_config())
 
 

@@ -249,11 +249,10 @@ class Dreamer:
             decoded_shape, input_shape = source.shapes()
         else:
             decoded_shape, input_shape = None, images.shape_within(images.image_shape(source), max_dim)
-        what = f"a dream of {input_shape[1]}x{input_shape[0]} pixels"
-        memory.check(memory.input_arrays(input_shape, decoded_shape), memory.available_bytes(), what)  # no trace
+        memory.check_input(input_shape, decoded_shape)  # before the estimate traces the network
         shapes = self._octave_shapes(input_shape, config)
         memory.check(self.memory_estimate(input_shape, shapes, config, decoded_shape), memory.available_bytes(),
-                     what)
+                     memory.dream_size(input_shape))
         if isinstance(source, sources.Source):
             rgb = source.load(rng, noise=config.noise)
         else:

@@ -179,6 +179,17 @@ def check(needed: MemoryEstimate, available: int | None, what: str) -> None:
     )
 
 
+def dream_size(input_shape: tuple[int, int]) -> str:
+    """A dream of this (height, width) input in words, for the refusal: "a dream of 640x480 pixels"."""
+    return f"a dream of {input_shape[1]}x{input_shape[0]} pixels"
+
+
+def check_input(input_shape: tuple[int, int], decoded_shape: tuple[int, int] | None = None) -> None:
+    """Refuses (`InsufficientMemoryError`) an input whose full-size arrays alone (`input_arrays`) exceed the
+    memory available: arithmetic only, so before any network is built or traced."""
+    check(input_arrays(input_shape, decoded_shape), available_bytes(), dream_size(input_shape))
+
+
 def format_bytes(count: float) -> str:
     """1536 -> "1.5 KiB"."""
     units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
