@@ -80,7 +80,7 @@ def test_bad_input_is_one_line_in_the_status_box(app, broken, inputs, tab, messa
 def test_too_large_for_memory_is_refused_before_any_work_and_the_app_goes_on(app, monkeypatch):
     monkeypatch.setattr(memory, "available_bytes", lambda: 10_000)
     refused = list(app.dream("visitor", _inputs(kind="noise"), _dream_tab(app)))[-1]
-    assert "needs about" in refused["status"] and "is available" in refused["status"]
+    assert "needs at least" in refused["status"] and "is available" in refused["status"]
     monkeypatch.undo()
     assert list(app.dream("visitor", _inputs(kind="noise"), _dream_tab(app)))[-1]["status"].startswith("done")
 
