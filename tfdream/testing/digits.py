@@ -8,8 +8,15 @@ something of the digit, not of the first network's blind spots.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import keras
 import numpy as np
+
+from tfdream import objectives
+from tfdream.core import dreamer as dreamer_lib
 
 SIZE = 32
 ARCHITECTURES = ("plain", "wide")
@@ -82,3 +89,45 @@ def high_frequency_energy(image: np.ndarray, cutoff: float = 0.25) -> float:
     fx = np.fft.rfftfreq(grey.shape[1])[None, :]
     total = power.sum()
     return float(power[np.sqrt(fy * fy + fx * fx) > cutoff].sum() / total) if total > 0 else 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassRenders:
+    """Every class of a digit classifier rendered with one recipe, and how they measure.
+
+    Attributes:
+        images: uint8 RGB (n, 32, 32, 3), class by class for every seed.
+        classes: The class of each render, int (n,).
+        objective: Each render's class logit at its last step (the objective reached), float (n,).
+        recognized: Whether the judge classifies each render as its class, bool (n,).
+        high_frequency: Each render's `high_frequency_energy`, float (n,).
+    """
+
+    images: np.ndarray
+    classes: np.ndarray
+    objective: np.ndarray
+    recognized: np.ndarray
+    high_frequency: np.ndarray
+
+
+def render_classes(model: keras.Model, judge: keras.Model, options: Mapping[str, Any],
+                   seeds: Sequence[int] = (0,)) -> ClassRenders:
+    """Renders each of `model`'s 10 classes (`class_logit`) from noise at 32x32 with `options` per seed, judged.
+
+    Args:
+        model: The classifier rendered ("inception" preprocessing).
+        judge: An independently trained classifier that never sees the renders' gradients.
+        options: `DreamConfig` values, e.g. `renders.options("robust")`.
+        seeds: One render per class per seed.
+    """
+    renders, classes, reached = [], [], []
+    for index in range(10):
+        dreamer = dreamer_lib.Dreamer(model, objectives.class_logit(index), preprocessing="inception")
+        for seed in seeds:
+            result = dreamer.dream(None, size=(SIZE, SIZE), **{**options, "seed": seed})
+            renders.append(result.image)
+            classes.append(index)
+            reached.append(result.history.values("total")[-1])
+    images, classes = np.stack(renders), np.asarray(classes)
+    return ClassRenders(images, classes, np.asarray(reached), recognized(judge, images, classes),
+                        np.asarray([high_frequency_energy(image) for image in images]))
