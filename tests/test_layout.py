@@ -20,7 +20,7 @@ FLOORS = [
     {"base"},
     {"io"},
     {"models"},
-    {"objectives"},
+    {"objectives", "parameterizations", "transforms"},
     {"core"},
     {"studies", "renders", "motion", "training", "testing"},
     {"pipelines", "app"},

@@ -5,3 +5,6 @@ PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")  # Dreamer(p
 REDUCTIONS = ("mean", "l2")  # Dreamer(loss=...), objectives.layer(reduction=...): tfdream.objectives
 NORMALIZATIONS = ("std", "mean", "laplacian")  # DreamConfig.normalization: tfdream.smoothing
 COHERENCE = ("flow", "blend", "none")  # Dreamer.dream_video(coherence=...): tfdream.motion
+PARAMETERIZATIONS = ("pixel", "fourier")  # DreamConfig.parameterization: tfdream.parameterizations
+SQUASHES = ("clip", "sigmoid")  # DreamConfig.squash: tfdream.parameterizations
+OPTIMIZERS = ("ascent", "adam")  # DreamConfig.optimizer: tfdream.core.optimizers

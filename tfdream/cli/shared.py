@@ -44,8 +44,9 @@ STUDIES = flags.DEFINE_list("studies", [], f"(model, layers) runs of the studies
                             f"{', '.join(studies.STUDIES)}.")
 PRESETS = flags.DEFINE_list("presets", [], "Deprecated name of --studies.")
 CONFIG = flag_fields.define_flags(config_lib.DreamConfig)
-RENDER = flags.DEFINE_string("render", None, f"One of the TensorFlow DeepDream notebook's renders "
-                             f"({', '.join(renders.RENDERS)}): its DreamConfig values, under config flags given.")
+RENDER = flags.DEFINE_string("render", None, f"A named render ({', '.join(renders.RENDERS)}: the TensorFlow "
+                             f"DeepDream notebook's and feature visualization's robust one): its DreamConfig "
+                             f"values, under config flags given.")
 INPUT = flags.DEFINE_string("input", None, f"Image file or bundled sample ({', '.join(samples.NAMES)}); "
                             f"default: {samples.DEFAULT}.")
 SIZE = flags.DEFINE(flag_fields.IntsParser(2), "size", None,

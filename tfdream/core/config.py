@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from tfdream import transforms as transforms_lib
 from tfdream.base import checks, choices
 from tfdream.io import noise as noise_lib
 
@@ -23,7 +24,9 @@ class DreamConfig:
     Attributes:
         steps: Gradient-ascent steps per octave.
         step_size: Size of each step as a fraction of half the model's input range (for Inception's [-1, 1]
-            that is the step in model units; Caffe-style models scale it to their 255-wide range).
+            that is the step in model units; Caffe-style models scale it to their 255-wide range); with
+            another parameterization, colour, squash or optimizer than today's pixel ascent, the step (Adam's
+            learning rate) in units of the parameters (see `tfdream.parameterizations`).
         octaves: Octave numbers; octave n dreams at `octave_scale ** n` times the input size, in this order.
         octave_scale: Size ratio between consecutive octaves, > 1.
         tile_size: Largest tile side in pixels (tiles are shrunk evenly to cover the image with the least
@@ -48,6 +51,18 @@ class DreamConfig:
             per pixel, so only part of the picture dreams; "" for none. `Dreamer.dream(mask=array)` also takes
             an array, which a sidecar cannot record.
         preserve_colors: Keep the input's colours: dream only the luminance (YUV; see `tfdream.colors`).
+        parameterization: What the ascent changes: "pixel" (the image) or "fourier" (a spectrum scaled by
+            1/f^decay whose inverse FFT is the image). Gradients are still taken per tile in pixel space.
+        decay: The fourier spectrum's scaling exponent: 1/f^decay (0 is white; larger favours coarse shapes).
+        decorrelate: Parameterize colour through `color_matrix` (independent parameters, natural colours).
+        color_matrix: The colour-correlation square root of `decorrelate`: "imagenet" or a .npy file of a 3x3
+            matrix (`tfdream.parameterizations.color_correlation_sqrt` of a model's own training images).
+        squash: How parameters map into the model's value range: "clip" or "sigmoid".
+        transforms: Random transforms of every tile before the network, drawn from the seed each step, e.g.
+            "pad(12) + jitter(8) + scale(0.9, 1.1) + rotate(10) + jitter(4)"; "" for none (see
+            `tfdream.transforms`).
+        optimizer: "ascent" (steps of step_size over the gradient's normalization) or "adam" (learning rate
+            step_size, its moments reset at every octave).
     """
 
     steps: int = 8
@@ -66,6 +81,13 @@ class DreamConfig:
     noise: str = "normal"
     mask: str = ""
     preserve_colors: bool = False
+    parameterization: str = "pixel"
+    decay: float = 1.0
+    decorrelate: bool = False
+    color_matrix: str = "imagenet"
+    squash: str = "clip"
+    transforms: str = ""
+    optimizer: str = "ascent"
 
     def __post_init__(self):
         octaves = self.octaves
@@ -101,6 +123,27 @@ class DreamConfig:
         _check(isinstance(self.mask, str), "mask must be an image path or \"\" for none", "mask", self.mask)
         _check(isinstance(self.preserve_colors, bool), "preserve_colors must be True or False", "preserve_colors",
                self.preserve_colors)
+        self._check_image_options()
+
+    def _check_image_options(self) -> None:
+        """Checks the parameterization, colour, squash, transforms and optimizer; the transforms as their text."""
+        _check(self.parameterization in choices.PARAMETERIZATIONS,
+               f"parameterization must be one of {choices.PARAMETERIZATIONS}", "parameterization",
+               self.parameterization)
+        _check(_is_number(self.decay) and 0 <= self.decay <= 4, "decay must be in [0, 4]", "decay", self.decay)
+        _check(isinstance(self.decorrelate, bool), "decorrelate must be True or False", "decorrelate", self.decorrelate)
+        _check(isinstance(self.color_matrix, str) and self.color_matrix != "",
+               "color_matrix must be \"imagenet\" or a .npy file", "color_matrix", self.color_matrix)
+        _check(self.squash in choices.SQUASHES, f"squash must be one of {choices.SQUASHES}", "squash", self.squash)
+        _check(self.optimizer in choices.OPTIMIZERS, f"optimizer must be one of {choices.OPTIMIZERS}", "optimizer",
+               self.optimizer)
+        object.__setattr__(self, "transforms", transforms_lib.parse(self.transforms).text)
+
+    @property
+    def pixel_ascent(self) -> bool:
+        """Whether the dream changes the pixels themselves with normalized steps (every dream before these options)."""
+        return (self.parameterization == "pixel" and not self.decorrelate and self.squash == "clip"
+                and self.optimizer == "ascent")
 
     @property
     def tile_overlap(self) -> int:

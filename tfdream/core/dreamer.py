@@ -17,10 +17,10 @@ import numpy as np
 import PIL.Image
 import tensorflow as tf
 
-from tfdream import models, objectives
+from tfdream import models, objectives, parameterizations, transforms
 from tfdream.base import checks
 from tfdream.core import callbacks as callbacks_lib
-from tfdream.core import checkpoints, memory, octaves, smoothing, steering, steps, tiling
+from tfdream.core import checkpoints, memory, octaves, optimizers, smoothing, steering, steps, tiling
 from tfdream.core import config as config_lib
 from tfdream.core import history as history_lib
 from tfdream.core.result import DreamResult
@@ -59,7 +59,8 @@ class Dreamer:
         extractor: `loaded.model` cut to the objective's layers: (n, h, w, 3) -> `{layer: activation}`.
         network: What runs: `extractor` rebuilt by `inference.build` for `precision` (batch norms folded) and
             placed on `strategy`'s replicas.
-        gradient_fn: The compiled tile-gradient step over `network` (`steps.make_gradient_fn`).
+        gradient_fn: The compiled tile-gradient step over `network` (`steps.make_gradient_fn`); dreams with
+            transforms compile one more per transform stack, on first use.
     """
 
     def __init__(
@@ -94,8 +95,9 @@ class Dreamer:
         self.precision = inference.resolve(precision)
         self.replicas = 1 if strategy is None else strategy.num_replicas_in_sync
         self.network = inference.build(self.extractor, self.precision, strategy)
-        self.gradient_fn = steps.make_gradient_fn(self.network, self.objective, jit_compile=jit_compile,
-                                                  strategy=strategy, top=top)
+        self._step_options = {"jit_compile": jit_compile, "strategy": strategy, "top": top}
+        self.gradient_fn = steps.make_gradient_fn(self.network, self.objective, **self._step_options)
+        self._transformed_steps: dict[str, tf.types.experimental.GenericFunction] = {}
         self._config = {
             "model": _model_reference(model),
             "weights": _weights_reference(weights),
@@ -162,6 +164,21 @@ class Dreamer:
                 f"preprocessing={self.loaded.preprocessing.name!r}, precision={self.precision!r}, "
                 f"min_size={self.min_size})")
 
+    def _step_for(self, transform_text: str) -> tf.types.experimental.GenericFunction:
+        """The compiled step for a `DreamConfig.transforms` text: `gradient_fn`, or one compiled with them."""
+        if not transform_text:
+            return self.gradient_fn
+        if transform_text not in self._transformed_steps:
+            self._transformed_steps[transform_text] = steps.make_gradient_fn(
+                self.network, self.objective, transform_stack=transforms.parse(transform_text), **self._step_options)
+        return self._transformed_steps[transform_text]
+
+    def parameterization(self, config: config_lib.DreamConfig) -> parameterizations.Parameterization:
+        """The image parameterization `config` asks for, over this model's input space."""
+        color = parameterizations.load_color_matrix(config.color_matrix) if config.decorrelate else None
+        return parameterizations.Parameterization(config.parameterization, self.loaded.preprocessing,
+                                                  decay=config.decay, color=color, squash=config.squash)
+
     @property
     def min_size(self) -> int:
         """Smallest image side (and tile side) the model accepts."""
@@ -206,6 +223,9 @@ class Dreamer:
         history = history_lib.LossHistory(self.objective.labels, resume_from.records if resume_from else ())
         if resume_from is not None:
             _check_resumable(resume_from, shapes, config)
+            if not config.pixel_ascent:
+                raise ValueError("resume_from needs a pixel-space ascent: a checkpoint keeps the image, not a "
+                                 "parameterization's parameters or the optimizer's moments")
             rng.bit_generator.state = resume_from.rng
         callbacks = callbacks_lib.CallbackList(callbacks)
         callbacks.on_begin(config, shapes)
@@ -233,6 +253,9 @@ class Dreamer:
             mask = config.mask
         if mask is not None:
             mask = term_images.load_mask(np.asarray(mask) if isinstance(mask, PIL.Image.Image) else mask)
+        if config.decorrelate and config.color_matrix != "imagenet":
+            config = dataclasses.replace(config, color_matrix=os.path.abspath(config.color_matrix))
+            parameterizations.load_color_matrix(config.color_matrix)  # refused before the dream starts
         config = config.seeded()
         config = dataclasses.replace(config, overlap=config.tile_overlap)  # recorded as used
         if config.tile_size is not None and config.tile_size < self.min_size:
@@ -287,7 +310,8 @@ class Dreamer:
             batches.append((pixels, min(grid.count, max(1, config.batch_pixels // pixels) * self.replicas)))
         tile_pixels, batch_tiles = max(batches, key=lambda batch: batch[0] * batch[1])
         return memory.estimate(input_shape, shapes, tile_pixels, batch_tiles, self._activation_bytes,
-                               decoded_shape=decoded_shape, detail=config.detail)
+                               decoded_shape=decoded_shape, detail=config.detail,
+                               parameters=None if config.pixel_ascent else config.optimizer)
 
     @functools.cached_property
     def _activation_bytes(self) -> float:
@@ -353,11 +377,15 @@ class Dreamer:
         term_masks = (np.concatenate([steering.mask_at(m, shape) for m in self._term_masks], axis=-1)
                       if self._term_masks else None)
         guides = self._guide_features(shape, config)
+        gradient_fn = self._step_for(config.transforms)
+        parameters = None if config.pixel_ascent else optimizers.ParameterStep(
+            self.parameterization(config), image, config.optimizer, config.step_size, config.normalization)
         for step in range(first_step, config.steps):
             shift = (int(run.rng.integers(shape[0])), int(run.rng.integers(shape[1]))) if config.random_roll else (0, 0)
+            seed = run.rng.integers(2**31 - 1, size=2, dtype=np.int32) if config.transforms else None
             sigma = smoothing.cascade_sigma(step, config.steps, config.smoothing)
             values, batch_size = tiling.tiled_gradient(
-                image, steps.bind_sigma(self.gradient_fn, sigma, laplacian_levels, guides), grid, shift,
+                image, steps.bind_sigma(gradient_fn, sigma, laplacian_levels, guides, seed), grid, shift,
                 batch_size, gradient, term_masks,
             )
             total = sum(weights[label] * value for label, value in values.items())
@@ -370,7 +398,10 @@ class Dreamer:
             else:
                 if octave_mask is not None:  # after the scale: the dreamed part moves as in a full dream
                     gradient *= octave_mask
-                steps.ascend(image, gradient, step_size, scale, value_range)
+                if parameters is None:
+                    steps.ascend(image, gradient, step_size, scale, value_range)
+                else:
+                    parameters.step(image, gradient)
             run.callbacks.on_step(run.history.append(index, step, total, values, skipped))
             if run.callbacks.wants_image(step):
                 run.callbacks.on_image(index, step, _to_uint8(preprocessing, image))

@@ -6,9 +6,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfdream import objectives
+from tfdream import objectives, transforms
 from tfdream.core import distribute, smoothing, tiling
 from tfdream.models import classifiers
+from tfdream.transforms import ops as transform_ops
 
 TILE_SIGNATURE = (
     tf.TensorSpec([None, None, None, 3], tf.float32, name="tiles"),
@@ -36,6 +37,7 @@ def make_gradient_fn(
     jit_compile: bool = False,
     strategy: tf.distribute.Strategy | None = None,
     top: keras.layers.Dense | None = None,
+    transform_stack: transforms.Stack = transforms.Stack(),
 ) -> tf.types.experimental.GenericFunction:
     """Compiles `(tiles, sigma, *steering) -> (gradients, {label: value})` once for every tile size and batch.
 
@@ -49,13 +51,15 @@ def make_gradient_fn(
         strategy: Spread each batch of tiles over this strategy's replicas (see `tfdream.distribute`).
         top: The classifier's final Dense layer, for class terms: its kernel and bias turn the top's input
             into pre-softmax logits.
+        transform_stack: Random transforms of the tiles before the network (`tfdream.transforms`); the
+            gradient is taken against the untransformed tiles, through the transforms.
 
     Returns:
         A `tf.function` with a fixed input signature: tiles float32 (n, h, w, 3), the blur sigma (a scalar, 0
-        for none), then `step_signature(objective)`. It returns each tile's gradient of its own objective
-        (float32, same shape as `tiles`; tiles never see each other) and every term's value per tile (float32
-        (n,)). Terms with a mask are differentiated separately, one backward pass per mask, and their
-        gradients scaled by their mask's tile before they are summed.
+        for none), then `step_signature(objective)`, then with transforms their seed, int32 (2,). It returns
+        each tile's gradient of its own objective (float32, same shape as `tiles`; tiles never see each other)
+        and every term's value per tile (float32 (n,)). Terms with a mask are differentiated separately, one
+        backward pass per mask, and their gradients scaled by their mask's tile before they are summed.
     """
     groups = list(objective.mask_groups[1:])
     if groups and strategy is not None:
@@ -69,6 +73,8 @@ def make_gradient_fn(
     unmasked = objective.mask_groups[0]
 
     def tile_gradients(tiles, sigma, *steering_inputs):
+        if transform_stack:
+            *steering_inputs, seed = steering_inputs
         masks = steering_inputs[0] if groups else None
         guides = dict(zip(guide_labels, steering_inputs[1 if groups else 0 :]))
         # The objective is a mean, so its gradient per pixel shrinks with the tile's area: scaling the loss by
@@ -76,7 +82,9 @@ def make_gradient_fn(
         area = tf.cast(tf.shape(tiles)[1] * tf.shape(tiles)[2], tf.float32)
         with tf.GradientTape(persistent=bool(groups)) as tape:
             tape.watch(tiles)
-            network_input = tiles if input_size is None else tf.image.resize(tiles, input_size)
+            network_input = transform_ops.apply(transform_stack, tiles, seed) if transform_stack else tiles
+            if input_size is not None:
+                network_input = tf.image.resize(network_input, input_size)
             activations = extractor(network_input, training=False)
             if logits is not None:
                 activations = dict(activations)
@@ -99,6 +107,8 @@ def make_gradient_fn(
         return smoothing.smooth(gradients, sigma), per_term
 
     signature = TILE_SIGNATURE + step_signature(objective)
+    if transform_stack:
+        signature += (tf.TensorSpec([2], tf.int32, name="transform_seed"),)
     if strategy is None:
         return tf.function(tile_gradients, input_signature=signature, jit_compile=jit_compile)
     return distribute.spread(strategy, tf.function(tile_gradients, jit_compile=jit_compile), signature)
@@ -109,8 +119,11 @@ def bind_sigma(
     sigma: float,
     laplacian_levels: int = 0,
     guides: tuple[np.ndarray, ...] = (),
+    transform_seed: np.ndarray | None = None,
 ) -> tiling.TileGradientFn:
     """A numpy-in, numpy-out tile gradient function for one blur sigma (and one octave's guide features).
+
+    `transform_seed` (int32 (2,)) is the step's draw of the transforms, for a step compiled with transforms.
 
     The function takes the tiles, and the term-mask tiles (n, h, w, groups) when the objective has term masks.
     With `laplacian_levels` > 0, each tile's gradient is band-normalized (`smoothing.laplacian_normalize`)
@@ -119,15 +132,17 @@ def bind_sigma(
     sigma = tf.constant(sigma, tf.float32)
     levels = tf.constant(laplacian_levels, tf.int32)
     no_blur = tf.constant(0.0, tf.float32)
-    guides = tuple(tf.constant(features, tf.float32) for features in guides)
+    trailing = tuple(tf.constant(features, tf.float32) for features in guides)
+    if transform_seed is not None:
+        trailing += (tf.constant(transform_seed, tf.int32),)
 
     def run(tiles: np.ndarray, masks: np.ndarray | None = None):
         extra = () if masks is None else (tf.constant(masks),)
         if laplacian_levels:
-            gradients, values = gradient_fn(tf.constant(tiles), no_blur, *extra, *guides)
+            gradients, values = gradient_fn(tf.constant(tiles), no_blur, *extra, *trailing)
             gradients = smoothing.normalize_bands_and_smooth(gradients, levels, sigma)
         else:
-            gradients, values = gradient_fn(tf.constant(tiles), sigma, *extra, *guides)
+            gradients, values = gradient_fn(tf.constant(tiles), sigma, *extra, *trailing)
         return gradients.numpy(), {label: value.numpy() for label, value in values.items()}
 
     return run

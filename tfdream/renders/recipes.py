@@ -1,5 +1,5 @@
-"""The TensorFlow DeepDream notebook's renders as named `DreamConfig` recipes, and the names of a channel
-gallery's files; free of TensorFlow, for the command line's `--render` and `--channels`.
+"""Named renders as `DreamConfig` recipes (the TensorFlow DeepDream notebook's three, and `robust`), and the
+names of a channel gallery's files; free of TensorFlow, for the command line's `--render` and `--channels`.
 
     dreamer.dream(None, size=(224, 224), **renders.options("lapnorm"))   # or `tfdream dream --render=lapnorm`
 
@@ -8,9 +8,14 @@ gallery's files; free of TensorFlow, for the command line's `--render` and `--ch
 | `naive` | one scale, the whole image's gradient at once, std-normalized steps: 20 steps |
 | `multiscale` | grows the image over 3 octaves of 1.4, tiled gradients with a random roll: 10 steps each |
 | `lapnorm` | `multiscale`, every frequency band of the gradient normalized (`normalization="laplacian"`, 4 levels) |
+| `robust` | a Fourier image (1/f), decorrelated colour, sigmoid squash, `transforms.STANDARD`, Adam: 128 steps |
 
-Every render starts from the notebook's grey noise (`noise="grey"`) when dreamed from noise and takes a step
-of one grey level (1/127.5 of half the input range). A render is only `DreamConfig` values, so it goes through
+`robust` is feature visualization's recipe (its defaults measured in docs/renders.md); like every render it
+dreams through tiles, so a large Fourier render keeps the tiled memory bound.
+
+Every render starts from the notebook's grey noise (`noise="grey"`) when dreamed from noise; the notebook's
+take a step of one grey level (1/127.5 of half the input range), `robust` Adam steps of 0.03 in its
+parameters. A render is only `DreamConfig` values, so it goes through
 `Dreamer.dream` like every dream (tiles, octaves, loss history, callbacks, sidecars) and any of its values
 can be overridden: `dream(..., **{**renders.options("lapnorm"), "steps": 20})`.
 """
@@ -23,6 +28,8 @@ import pathlib
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from tfdream import transforms
 
 _GREY_LEVEL = 1.0 / 127.5  # one grey level, as a fraction of half the 255-wide input range
 
@@ -37,6 +44,11 @@ RENDERS: Mapping[str, Mapping[str, Any]] = {
     "naive": {**_MULTISCALE, "steps": 20, "octaves": (0,), "tile_size": None, "random_roll": False},
     "multiscale": _MULTISCALE,
     "lapnorm": {**_MULTISCALE, "normalization": "laplacian", "laplacian_levels": 4},
+    "robust": {
+        **_MULTISCALE, "steps": 128, "step_size": 0.03, "octaves": (0,), "parameterization": "fourier", "decay": 1.0,
+        "decorrelate": True, "color_matrix": "imagenet", "squash": "sigmoid", "transforms": transforms.STANDARD.text,
+        "optimizer": "adam",
+    },
 }
 
 
