@@ -130,10 +130,12 @@ def atlas(spec: units_lib.AtlasSpec, out_dir: str | os.PathLike, *, workers: int
     """
     start = time.monotonic()
     out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     _check_manifest(spec, out_dir, overwrite)
     counts = render.UnitRenderer(spec).channel_counts()
     every = units_lib.enumerate_units(spec.layers, counts, spec.channels)
+    if spec.examples and not spec.examples.startswith(examples_lib.TFDS_PREFIX):
+        examples_lib.folder_keys(spec.examples)  # a folder without images is refused before any work
+    out_dir.mkdir(parents=True, exist_ok=True)
     _remove_stray_temporaries(out_dir)
     files.write_text(out_dir / MANIFEST, json.dumps({"spec": spec.get_config(), "channel_counts": counts},
                                                     indent=1) + "\n", overwrite=True)

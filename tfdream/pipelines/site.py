@@ -31,7 +31,7 @@ a { color: #8cf; } nav { margin-bottom: 1rem; } nav a { margin-right: 1rem; }
 .grid { display: flex; flex-wrap: wrap; gap: 6px; }
 .grid a { display: flex; flex-direction: column; align-items: center; text-decoration: none; font-size: 12px; }
 .grid img, .grid .missing { width: 96px; height: 96px; object-fit: cover; background: #333; }
-.render { max-width: 100%; image-rendering: auto; }
+.render { min-width: 256px; max-width: 100%; }
 .examples { display: flex; flex-wrap: wrap; gap: 10px; }
 .examples figure { margin: 0; font-size: 12px; text-align: center; }
 .examples img { width: 96px; height: 96px; object-fit: cover; }
@@ -66,15 +66,17 @@ def build(out_dir: str | os.PathLike) -> pathlib.Path:
                       spec.layers[index + 1] if index + 1 < len(spec.layers) else None)
         layer_units = [unit for unit in every if unit.layer == layer]
         _write_layer(out_dir, spec, layer, layer_units, [unit for unit in done if unit.layer == layer], neighbours)
-    rows = []
+    cells = []
     for layer in spec.layers:
         total = sum(unit.layer == layer for unit in every)
-        count = sum(unit.layer == layer for unit in done)
-        rows.append(f'<li><a href="{_layer_page(layer)}">{html.escape(layer)}</a> ({count} of {total} channels)</li>')
+        shown = [unit for unit in done if unit.layer == layer]
+        image = (f'<img src="{units_lib.UNITS_FOLDER}/{recipes.layer_stem(layer)}/{shown[0].stem()}_thumb.jpg" '
+                 f'alt="{html.escape(shown[0].label)}">' if shown else '<span class="missing"></span>')
+        cells.append(f'<a href="{_layer_page(layer)}">{image}{html.escape(layer)}<br>{len(shown)} of {total}</a>')
     body = (f"<h1>{html.escape(pathlib.Path(spec.model).name)}: atlas</h1>\n"
             f"<p>render {html.escape(spec.render)}, {spec.size[0]}x{spec.size[1]}, seed {spec.config.seed}"
             f"{', examples from ' + html.escape(str(spec.examples)) if spec.examples else ''}</p>\n"
-            f"<ul>{''.join(rows)}</ul>")
+            f"<div class=\"grid\">{''.join(cells)}</div>")
     return files.write_text(out_dir / "index.html", _page("atlas", body, ""), overwrite=True)
 
 
@@ -93,6 +95,7 @@ def _write_layer(out_dir: pathlib.Path, spec: units_lib.AtlasSpec, layer: str, e
                          f'_thumb.jpg" alt="{html.escape(unit.label)}">{unit.channel}</a>')
         else:
             cells.append(f'<a><span class="missing"></span>{unit.channel}</a>')
+            unit.path(out_dir, ".html").unlink(missing_ok=True)  # a page of files no longer whole
     links = _nav([("index.html", "ArrowUp", "atlas")]
                  + [(_layer_page(name), key, label) for name, key, label in
                     ((neighbours[0], "ArrowLeft", f"&larr; {neighbours[0]}"),
