@@ -11,7 +11,10 @@ from absl.testing import flagsaver
 from tests.pipelines.conftest import IN_PROCESS, make_spec, tree
 from tfdream import cli
 from tfdream.core import sidecar
-from tfdream.pipelines import engine, examples, render, units
+from tfdream.pipelines import examples, render, units
+
+BEAM = "the pipelines run on Apache Beam: pip install 'tfdream[beam]'"
+engine = pytest.importorskip("tfdream.pipelines.engine", reason=BEAM)
 
 
 def test_a_unit_renders_alone_as_it_does_after_others(tiny_keras, tmp_path):

@@ -12,6 +12,8 @@ from tfdream import cli, testing
 from tfdream.core import sidecar
 from tfdream.pipelines import photos
 
+pytest.importorskip("apache_beam", reason="the pipelines run on Apache Beam: pip install 'tfdream[beam]'")
+
 
 @pytest.fixture
 def photo_folder(tmp_path):

@@ -13,6 +13,7 @@ import pytest
 from tests.pipelines.conftest import tree
 
 pytestmark = pytest.mark.large
+pytest.importorskip("apache_beam", reason="the pipelines run on Apache Beam: pip install 'tfdream[beam]'")
 
 
 def atlas_command(model, out_dir, workers, examples) -> list[str]:
