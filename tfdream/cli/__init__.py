@@ -10,6 +10,8 @@
     tfdream convert GRAPH KERAS_FILE   (tensorflow_inception_graph.pb or inception5h.zip -> .keras)
     tfdream channels [INPUT] OUTPUT --layer=block4_conv3 --channels=0-15 [--render=lapnorm] [--size=128,128]
     tfdream classes MODEL
+    tfdream atlas MODEL OUT_DIR --layers=block4_conv3 [--channels=all|0-63] [--examples=DIR] [--workers=2] [-- BEAM]
+    tfdream batch 'photos/*.jpg' OUT_DIR [dream flags] [--workers=2] [-- BEAM_OPTIONS]
     tfdream app [--port=7860] [--model=inception_v3] [--atlas=FOLDER]   (the web app: pip install 'tfdream[app]')
 
 `tfdream COMMAND --help` lists a command's flags; every flag also reads from `--flagfile=FILE`. A flag of
@@ -31,6 +33,8 @@ from absl import flags
 
 from tfdream.cli import (
     app,
+    atlas,
+    batch,
     channels,
     classes,
     command,
@@ -48,7 +52,7 @@ from tfdream.cli import (
 # The commands, registered by importing their modules above, in the order `tfdream --help` lists them.
 COMMANDS = {name: command.COMMANDS[name] for name in (
     dream.NAME, compare.NAME, layers.NAME, rerun.NAME, resume.NAME, video.NAME, zoom.NAME, convert.NAME,
-    channels.NAME, classes.NAME, app.NAME)}
+    channels.NAME, classes.NAME, atlas.NAME, batch.NAME, app.NAME)}
 EXIT_USAGE = command.EXIT_USAGE
 EXIT_INTERRUPTED = command.EXIT_INTERRUPTED
 

@@ -27,10 +27,12 @@ MODEL = flags.DEFINE_string("model", "inception_v3", "A named model (inception_v
                             "tfdream.models.MODELS) or a saved .keras model.")
 WEIGHTS = flags.DEFINE_string("weights", "imagenet", "imagenet, none (random), hed (offline VGG16), or a weights file.")
 LAYERS = flags.DEFINE_string("layers", "", "NAME or NAME:WEIGHT, comma-separated, or a saved model's layer set; "
-                             "empty: the model's default layers (`tfdream layers MODEL` lists them).")
+                             "empty: the model's default layers (`tfdream layers MODEL` lists them); atlas: the "
+                             "layers whose channels are rendered (names only).")
 LOSS = flags.DEFINE_enum("loss", "mean", choices.REDUCTIONS, "Per-layer loss: mean activation or mean square.")
 CHANNELS = flags.DEFINE_multi_string("channels", [], "LAYER:C1,C2,...: dream only these channels of LAYER; "
-                                     "channels: the channels of --layer, one dream each, e.g. 0-15,20.")
+                                     "channels: the channels of --layer, one dream each, e.g. 0-15,20; atlas: all (the "
+                                     "default) or such a list, in every layer.")
 PREPROCESSING = flags.DEFINE_string("preprocessing", None, "The model's input space instead of its own, a name in "
                                     "tfdream.models.PREPROCESSING: inception ([-1, 1]), caffe (BGR minus the "
                                     "ImageNet mean), unit ([0, 1]), identity ([0, 255]), ...")
@@ -71,6 +73,13 @@ LATER_OCTAVES = flags.DEFINE(flag_fields.IntsParser(), "later_octaves", None, "v
                              "after the first, e.g. 0 (default: --octaves).", serializer=flags.CsvListSerializer(","))
 WORK_DIR = flags.DEFINE_string("work_dir", None, "video, zoom: folder of the dreamed frames and manifest, where a "
                                "rerun resumes (default: OUTPUT with the suffix .frames).")
+OUT_DIR = flags.DEFINE_string("out_dir", None, "atlas, batch: the output folder (a rerun goes on where a stopped "
+                              "run ended).")
+WORKERS = flags.DEFINE_integer("workers", 1, "atlas, batch: worker processes of Beam's local runner (FnApiRunner, "
+                               "multi_processing); with --runner=... after `--`, that runner's own options instead.",
+                               lower_bound=1)
+WORKER_THREADS = flags.DEFINE_integer("worker_threads", None, "atlas, batch: TensorFlow threads per worker "
+                                      "(default: the cores divided among --workers).", lower_bound=1)
 MODELS = flags.DEFINE_list("models", [], "compare: models, each run with every layer set (default: --model).")
 LAYER_SETS = flags.DEFINE_multi_string("layer_sets", [], "compare: a layer set like --layers; repeat per set.")
 
@@ -80,6 +89,7 @@ DREAM = [*DREAMER, STUDIES, PRESETS, *CONFIG.values(), RENDER, INPUT, SIZE, MAX_
          TENSORBOARD]
 MOTION = [*DREAMER, PRESETS, *CONFIG.values(), INPUT, OUTPUT, MAX_DIM, OVERWRITE, PROGRESS, LATER_STEPS,
           LATER_OCTAVES, WORK_DIR]
+PIPELINE = [OUT_DIR, WORKERS, WORKER_THREADS, OVERWRITE]
 
 
 def arguments(argv: Sequence[str], *holders: flags.FlagHolder, optional: int = 0) -> list:
@@ -98,6 +108,28 @@ def arguments(argv: Sequence[str], *holders: flags.FlagHolder, optional: int = 0
         if not value:
             raise app.UsageError(f"missing {holder.name.upper()}: give it as an argument or --{holder.name}")
     return values
+
+
+def split_pipeline_args(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(the arguments, the Beam pipeline options): everything from the first `--option` on, which absl leaves
+    after `--` (`tfdream atlas MODEL OUT_DIR -- --runner=DataflowRunner --project=P`)."""
+    for index, arg in enumerate(argv[1:], start=1):
+        if arg.startswith("-"):
+            return list(argv[:index]), list(argv[index:])
+    return list(argv), []
+
+
+def pipeline_dreamer_options() -> dict:
+    """The `Dreamer` options of the flags as JSON values, for a pipeline's workers (no `--strategy`, no
+    `--channels`)."""
+    weights = None if WEIGHTS.value.lower() == "none" else WEIGHTS.value
+    return dict(weights=weights, loss=LOSS.value, preprocessing=PREPROCESSING.value, min_size=MIN_SIZE.value,
+                jit_compile=JIT_COMPILE.value, precision=PRECISION.value)
+
+
+def config_overrides() -> dict:
+    """The `DreamConfig` fields given as flags."""
+    return {name: holder.value for name, holder in CONFIG.items() if holder.present}
 
 
 def channels() -> dict[str, list[int]] | None:

@@ -16,7 +16,7 @@ import pathlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tfdream import objectives
+from tfdream import models, objectives
 from tfdream.core import callbacks as callbacks_lib
 from tfdream.core import config as config_lib
 from tfdream.core import dreamer as dreamer_lib
@@ -42,6 +42,46 @@ class Gallery:
     results: list[result_lib.DreamResult]
     files: dict[str, pathlib.Path]
     interrupted: bool
+
+
+class ChannelDreamers:
+    """`Dreamer`s of one channel each that share one loaded network: a new objective needs a new compiled step,
+    not a new network. The network is loaded on the first `dreamer` or `channel_count` call.
+
+    Args:
+        model: A name in `tfdream.models.MODELS` or a path to a saved `.keras` model.
+        dreamer_options: Further `Dreamer` keyword arguments (`weights`, `loss`, `precision`, ...), not `channels`.
+    """
+
+    def __init__(self, model: str | os.PathLike, dreamer_options: Mapping[str, Any] | None = None):
+        self.model = model
+        self.options = dict(dreamer_options or {})
+        if self.options.pop("channels", None) is not None:
+            raise ValueError(f"dreamer_options cannot hold channels: give them as channels. "
+                             f"Received: dreamer_options={self.options!r}")
+        self._first: dreamer_lib.Dreamer | None = None
+
+    def dreamer(self, layer: str, channel: int) -> dreamer_lib.Dreamer:
+        """A `Dreamer` of channel `channel` of `layer` over the shared network."""
+        if self._first is None:
+            self._first = dreamer_lib.Dreamer(self.model, {layer: 1.0}, channels={layer: [channel]}, **self.options)
+            return self._first
+        first = self._first
+        shared = {key: value for key, value in self.options.items() if key in ("loss", "jit_compile", "strategy")}
+        return dreamer_lib.Dreamer(first.loaded.model, {layer: 1.0}, channels={layer: [channel]},
+                                   preprocessing=first.loaded.preprocessing, min_size=first.min_size,
+                                   precision=first.precision, **shared)
+
+    def channel_count(self, layer: str) -> int:
+        """The number of channels of `layer` (an unknown layer names close matches)."""
+        first = self._first or self.dreamer(layer, 0)
+        models.check_layer(first.loaded, layer)
+        return int(first.loaded.model.get_layer(layer).output.shape[-1])
+
+    def record_loaded_model(self, result: result_lib.DreamResult) -> None:
+        """Makes `result`'s dreamer record name the model as loaded (name or file), not the in-memory network,
+        so that its sidecar reruns."""
+        result.dreamer = {**self._first.get_config(), "terms": result.dreamer["terms"]}
 
 
 def channel_gallery(
@@ -101,26 +141,15 @@ def channel_gallery(
         size = None
     source = sidecar.describe_input(image, size=size, max_dim=max_dim)
     config = (config or config_lib.DreamConfig()).seeded()  # one seed for all channels: only objectives differ
-    options_ = dict(dreamer_options or {})
-    if options_.pop("channels", None) is not None:
-        raise ValueError(f"dreamer_options cannot hold channels: give them as channels. "
-                         f"Received: dreamer_options={options_!r}")
-    first = dreamer_lib.Dreamer(model, {layer: 1.0}, channels={layer: channels[:1]}, **options_)
-    objectives.layer(layer, channels=channels).check_channels(
-        {layer: int(first.extractor.output[layer].shape[-1])}
-    )
+    dreamers = ChannelDreamers(model, dreamer_options)
+    objectives.layer(layer, channels=channels).check_channels({layer: dreamers.channel_count(layer)})
     folder.mkdir(exist_ok=True)
-    record = first.get_config()
-    shared = {key: value for key, value in options_.items() if key in ("loss", "jit_compile", "strategy")}
     done, results, written = [], [], {}
     for channel, stem in zip(channels, stems):
-        dreamer = first if channel == channels[0] else dreamer_lib.Dreamer(
-            first.loaded.model, {layer: 1.0}, channels={layer: [channel]}, preprocessing=first.loaded.preprocessing,
-            min_size=first.min_size, precision=first.precision, **shared,
-        )
+        dreamer = dreamers.dreamer(layer, channel)
         result = dreamer.dream(image, size=size, config=config, max_dim=max_dim,
                                callbacks=make_callbacks(stem) if make_callbacks else ())
-        result.dreamer = {**record, "terms": result.dreamer["terms"]}  # the model as loaded, not the in-memory one
+        dreamers.record_loaded_model(result)
         written.update(sidecar.save_run(result, folder, stem, source, overwrite=overwrite))
         done.append(channel)
         results.append(result)

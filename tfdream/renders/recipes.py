@@ -79,6 +79,11 @@ def gallery_folder(output: str | os.PathLike) -> pathlib.Path:
     return output.with_name(f"{output.stem}_channels")
 
 
+def layer_stem(layer: str) -> str:
+    """A layer's name as a file name (`mixed4a/pool` -> `mixed4a_pool`)."""
+    return re.sub(r"[^A-Za-z0-9.]+", "_", layer)
+
+
 def channel_stem(layer: str, channel: int) -> str:
     """File stem of one channel's outputs, e.g. `block4_conv3_c0007`."""
-    return f"{re.sub(r'[^A-Za-z0-9.]+', '_', layer)}_c{channel:04d}"
+    return f"{layer_stem(layer)}_c{channel:04d}"
