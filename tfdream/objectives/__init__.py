@@ -8,9 +8,9 @@ This package owns the term kinds (`KINDS`: `layer`, `neuron`, `direction`, `clas
 `caricature`, `total_variation`, `l2`), the `Objective` that sums them, the `--objective` grammar (`parse`), the
 records of the images a term names (guides, masks, photos) and colour preservation (`colors`). Each term carries
 its weight and, optionally, a mask of its own; each has a `label` under which its unweighted value is recorded
-per step, and `get_config`/`term_from_config` turn it into JSON and back. Every value is computed per tile inside the compiled
-step, normalized by size (means, not sums). `steered` adds a guide image or a class to a layer choice. It may
-import `tfdream.models`, `tfdream.io` and `tfdream.base`.
+per step, and `get_config`/`term_from_config` turn it into JSON and back. Every value is computed per tile
+inside the compiled step, normalized by size (means, not sums). `steered` adds a guide image or a class to a
+layer choice. It may import `tfdream.models`, `tfdream.io` and `tfdream.base`.
 """
 
 from tfdream.objectives.base import KINDS, LOGITS, Kind, Objective, TermInputs, term_from_config
