@@ -89,6 +89,15 @@ def test_hed_vgg16_with_a_second_model_in_another_space():
     assert result.history.values("total")[-1] > result.history.values("total")[0]
 
 
+@pytest.mark.large
+def test_hed_vgg16_with_a_random_inception_v3():
+    dreamer = Dreamer(["vgg16", "inception_v3"], {"vgg16/block3_conv3": 1.0, "inception_v3/mixed0": 1.0},
+                      weights=["hed", None])
+    assert dreamer.get_config()["preprocessing"] == ["hed", "inception"] and dreamer.min_size == 75
+    result = dreamer.dream(testing.sample_image(80, 80), steps=2, octaves=(0,), seed=0)
+    assert result.history.values("total")[-1] > result.history.values("total")[0]
+
+
 def test_the_memory_estimate_counts_every_model(pair):
     first, second = pair
     bytes_of = {}
