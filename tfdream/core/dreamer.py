@@ -40,7 +40,7 @@ class Dreamer:
     Args:
         model: A name in `tfdream.models.MODELS` ("inception_v3", "vgg16", ...), a path to a saved
             `.keras` model, or a `keras.Model` taking (batch, H, W, 3) (then `preprocessing` is required); or
-            a list of them, dreamed together on one image (`tfdream.models.ensemble`): their layers are then
+            a list (or tuple) of them, dreamed together on one image (`tfdream.models.ensemble`): their layers are then
             named `MODEL/LAYER`, and `weights`, `preprocessing` and `min_size` take one value per model.
         layers: Layer name, a saved model's layer-set name, list of names, `{name: weight}`, or an
             `objectives.Objective`; None for the model's default layers.
@@ -84,13 +84,7 @@ class Dreamer:
         if not isinstance(jit_compile, bool):
             raise ValueError(f"jit_compile must be True or False. Received: jit_compile={jit_compile!r}")
         several = isinstance(model, (list, tuple))
-        if not several and any(isinstance(value, (list, tuple)) for value in (weights, preprocessing, min_size)):
-            raise ValueError("weights, preprocessing and min_size take one value per model only with a list of "
-                             f"models. Received: weights={weights!r}, preprocessing={preprocessing!r}, "
-                             f"min_size={min_size!r}")
-        for size in min_size if isinstance(min_size, (list, tuple)) else [min_size]:
-            if size is not None and not (checks.is_int(size) and size >= 1):
-                raise ValueError(f"min_size must be None or an int >= 1. Received: min_size={min_size!r}")
+        _check_model_options(several, weights, preprocessing, min_size)
         with_top = isinstance(layers, objectives.Objective) and layers.needs_top  # a class term reads the top
         load = ensemble.load_models if several else models.load_model
         self.loaded = load(model, weights=weights, preprocessing=preprocessing, min_size=min_size,
@@ -439,6 +433,17 @@ class _Run:
     callbacks: callbacks_lib.CallbackList
     checkpoint: checkpoints.Checkpointer | None
     mask: np.ndarray | None
+
+
+def _check_model_options(several: bool, weights, preprocessing, min_size) -> None:
+    """Raises a ValueError for per-model lists given to one model, or a min_size that is not None or >= 1."""
+    if not several and any(isinstance(value, (list, tuple)) for value in (weights, preprocessing, min_size)):
+        raise ValueError("weights, preprocessing and min_size take one value per model only with a list of "
+                         f"models. Received: weights={weights!r}, preprocessing={preprocessing!r}, "
+                         f"min_size={min_size!r}")
+    for size in min_size if isinstance(min_size, (list, tuple)) else [min_size]:
+        if size is not None and not (checks.is_int(size) and size >= 1):
+            raise ValueError(f"min_size must be None or an int >= 1. Received: min_size={min_size!r}")
 
 
 def _model_record(model, weights, loaded: models.LoadedModel) -> dict[str, Any]:
