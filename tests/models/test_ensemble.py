@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfdream import Dreamer, models, objectives, testing
+from tfdream import Dreamer, models, objectives, renders, testing
 from tfdream.core import sidecar
 from tfdream.io import images
 from tfdream.models import ensemble, metadata
@@ -76,6 +76,17 @@ def test_a_rerun_of_saved_models_is_bit_identical(tmp_path, tiny_image):
     result = dreamer.dream(photo, steps=2, octaves=(-1, 0), seed=3)
     record = json.loads(sidecar.write(result, tmp_path / "dream.png", sidecar.describe_input(photo)).read_text())
     assert record["dreamer"]["model"] == paths and record["dreamer"]["preprocessing"] == ["inception", "caffe"]
+    np.testing.assert_array_equal(sidecar.rerun(tmp_path / "dream.json").image, result.image)
+
+
+def test_tiles_the_robust_render_and_a_caricature_through_several_models_rerun_bit_identically(tmp_path, tiny_image):
+    paths = [saved_tiny(tmp_path / "a.keras", 0, "inception"), saved_tiny(tmp_path / "b.keras", 1, "caffe")]
+    photo = images.save_image(tiny_image, tmp_path / "photo.png")
+    objective = objectives.layer("a/conv2") + objectives.caricature(str(photo), "b/conv3")
+    result = Dreamer(paths, objective).dream(photo, **dict(renders.options("robust"), steps=3, tile_size=32))
+    assert result.history.labels == ("a/conv2", "caricature:b/conv3")
+    assert result.history.values("total")[-1] > result.history.values("total")[0]
+    sidecar.write(result, tmp_path / "dream.png", sidecar.describe_input(photo))
     np.testing.assert_array_equal(sidecar.rerun(tmp_path / "dream.json").image, result.image)
 
 

@@ -111,7 +111,8 @@ def load_models(
     layer_sets = {f"{m.name}{SEPARATOR}{key}": tuple(f"{m.name}{SEPARATOR}{layer}" for layer in value)
                   for m in members for key, value in m.layer_sets.items()}
     networks = {m.name: keras.Model(m.model.inputs, m.model.outputs, name=m.name) for m in members}  # names apart
-    side_by_side = keras.Model(*_feed(members, networks, members[0].preprocessing), name="models")
+    image, outputs = _feed(members, networks, members[0].preprocessing)
+    side_by_side = keras.Model([image], outputs, name="models")
     return loading.LoadedModel(side_by_side, members[0].preprocessing, default_layers, layer_sets,
                                max(member.min_size for member in members), "+".join(names), members)
 
@@ -131,7 +132,7 @@ def extractor(loaded: loading.LoadedModel, layer_names: Sequence[str]) -> keras.
                 for m in used}
     image, features = _feed(used, networks, loaded.preprocessing)
     outputs = {name: features[member.name][layer] for name, (member, layer) in parts.items()}
-    return keras.Model(image, outputs, name="features")
+    return keras.Model([image], outputs, name="features")  # a list of inputs, as `feature_extractor`'s
 
 
 def _feed(members: Sequence[loading.LoadedModel], networks: dict[str, keras.Model], shared: Preprocessing
