@@ -131,6 +131,39 @@ def test_saved_configurations_are_valid(flagfile):
     assert config.seed == 0
 
 
+def test_dream_with_several_models_and_its_rerun(saved_tiny_model, photo, tmp_path):
+    copy = shutil.copy(saved_tiny_model, saved_tiny_model.with_name("copy.keras"))  # no metadata: a space is given
+    assert tfdream("dream", photo, tmp_path / "a.png", f"--model={saved_tiny_model},{copy}", *QUICK,
+                   "--preprocessing=inception,caffe", "--layers=tiny/conv2,copy/conv3:0.5",
+                   f"--history_csv={tmp_path / 'h.csv'}") == 0
+    record = json.loads((tmp_path / "a.json").read_text())["dreamer"]
+    assert record["model"] == [str(saved_tiny_model), str(copy)] and record["preprocessing"] == ["inception", "caffe"]
+    assert (tmp_path / "h.csv").read_text().splitlines()[0] == "octave,step,total,tiny/conv2,copy/conv3,skipped"
+    assert tfdream("rerun", tmp_path / "a.json", tmp_path / "b.png", "--noprogress") == 0
+    np.testing.assert_array_equal(*(np.asarray(PIL.Image.open(tmp_path / name)) for name in ("a.png", "b.png")))
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--model=vgg16,nope", "--weights=hed,none"), "Received: model='nope'"),
+    (("--model=vgg16,resnet50", "--weights=hed,none,none"), "weights must be one value or one per model (2)"),
+    (("--model=vgg16,vgg19", "--weights=none", "--layers=vgg19/block4_conv3,resnet50/conv2_block1_out"),
+     "MODEL one of ['vgg16', 'vgg19']. Received: 'resnet50/conv2_block1_out'"),
+    (("--weights=hed,none",), "take one value per model only with a list of models"),
+])
+def test_bad_lists_of_models_give_one_line_errors(tmp_path, caplog, args, message):
+    assert tfdream("dream", tmp_path / "x.png", *QUICK, "--size=40", *args) == cli.EXIT_USAGE
+    (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert message in error and "\n" not in error
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_a_caricature_of_a_photo(saved_tiny_model, photo, tmp_path):
+    assert tfdream("dream", photo, tmp_path / "c.png", f"--model={saved_tiny_model}", *QUICK,
+                   f"--objective=caricature({str(photo)!r}, 'conv3')", "--render=robust") == 0
+    (term,) = json.loads((tmp_path / "c.json").read_text())["dreamer"]["terms"]
+    assert term["kind"] == "caricature" and term["image"]["path"] == str(photo) and term["power"] == 1.0
+
+
 @pytest.mark.parametrize("args, message", [
     (("--steps=0",), "steps must be an int >= 1. Received: steps=0"),
     (("--octave_scale=0.5",), "octave_scale must be > 1"),

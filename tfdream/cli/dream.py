@@ -53,7 +53,7 @@ def dream_main(argv: list[str]) -> int:
     options = shared.dreamer_options()
     if isinstance(layers, objectives.Objective):
         options["channels"] = None  # already in the objective's terms
-    dreamer = dreamer_lib.Dreamer(runs[0].model, layers, **options)
+    dreamer = dreamer_lib.Dreamer(shared.per_model(str(runs[0].model), str), layers, **options)
     checkpointer = checkpoints.Checkpointer(checkpoints.checkpoint_path(output), source=source.get_config(),
                                             image_path=output, every=shared.checkpoint_seconds())
     with callbacks.StopOnInterrupt() as stop:

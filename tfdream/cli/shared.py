@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from tfdream.io import sources
 
 MODEL = flags.DEFINE_string("model", "inception_v3", "A named model (inception_v3, vgg16, resnet50, ...: "
-                            "tfdream.models.MODELS) or a saved .keras model.")
-WEIGHTS = flags.DEFINE_string("weights", "imagenet", "imagenet, none (random), hed (offline VGG16), or a weights file.")
+                            "tfdream.models.MODELS) or a saved .keras model; dream: several, comma-separated, "
+                            "dreamed together (their layers named MODEL/LAYER).")
+WEIGHTS = flags.DEFINE_string("weights", "imagenet", "imagenet, none (random), hed (offline VGG16), or a weights file; "
+                              "with several models one for all or one each, comma-separated.")
 LAYERS = flags.DEFINE_string("layers", "", "NAME or NAME:WEIGHT, comma-separated, or a saved model's layer set; "
                              "empty: the model's default layers (`tfdream layers MODEL` lists them); atlas: the "
                              "layers whose channels are rendered (names only).")
@@ -161,10 +163,16 @@ def runs() -> list[studies.Run]:
 
 def dreamer_options(read_channels: bool = True) -> dict:
     """The `Dreamer` options the flags give; `read_channels=False` leaves `--channels` to the command."""
-    weights = None if WEIGHTS.value.lower() == "none" else WEIGHTS.value
+    weights = per_model(WEIGHTS.value, lambda value: None if value.lower() == "none" else value)
+    preprocessing = None if PREPROCESSING.value is None else per_model(PREPROCESSING.value, str)
     return dict(weights=weights, loss=LOSS.value, channels=channels() if read_channels else None,
-                preprocessing=PREPROCESSING.value, min_size=MIN_SIZE.value, jit_compile=JIT_COMPILE.value,
+                preprocessing=preprocessing, min_size=MIN_SIZE.value, jit_compile=JIT_COMPILE.value,
                 precision=PRECISION.value, strategy=strategy())
+
+
+def per_model(value: str, convert):
+    """A flag's value for one model, or a list of one per model where it is comma-separated ("hed,none")."""
+    return [convert(part.strip()) for part in value.split(",")] if "," in value else convert(value)
 
 
 def strategy() -> tf.distribute.Strategy | None:

@@ -25,7 +25,7 @@ from tfdream.core import config as config_lib
 from tfdream.core import history as history_lib
 from tfdream.core.result import DreamResult
 from tfdream.io import images, sources
-from tfdream.models import classifiers, inference
+from tfdream.models import classifiers, ensemble, inference
 from tfdream.objectives import colors
 from tfdream.objectives import images as term_images
 
@@ -39,7 +39,9 @@ class Dreamer:
 
     Args:
         model: A name in `tfdream.models.MODELS` ("inception_v3", "vgg16", ...), a path to a saved
-            `.keras` model, or a `keras.Model` taking (batch, H, W, 3) (then `preprocessing` is required).
+            `.keras` model, or a `keras.Model` taking (batch, H, W, 3) (then `preprocessing` is required); or
+            a list (or tuple) of them, dreamed together on one image (`tfdream.models.ensemble`): their layers are then
+            named `MODEL/LAYER`, and `weights`, `preprocessing` and `min_size` take one value per model.
         layers: Layer name, a saved model's layer-set name, list of names, `{name: weight}`, or an
             `objectives.Objective`; None for the model's default layers.
         weights: Named models only: "imagenet", None, a weights file, or "hed" (offline VGG16).
@@ -65,14 +67,14 @@ class Dreamer:
 
     def __init__(
         self,
-        model: str | os.PathLike | keras.Model = "inception_v3",
+        model: str | os.PathLike | keras.Model | Sequence[str | os.PathLike | keras.Model] = "inception_v3",
         layers: str | Sequence[str] | Mapping[str, float] | objectives.Objective | None = None,
         *,
-        weights: str | os.PathLike | None = "imagenet",
+        weights: str | os.PathLike | None | Sequence[str | os.PathLike | None] = "imagenet",
         loss: str = "mean",
         channels: Mapping[str, Sequence[int]] | None = None,
-        preprocessing: str | models.Preprocessing | None = None,
-        min_size: int | None = None,
+        preprocessing: str | models.Preprocessing | None | Sequence[str | models.Preprocessing | None] = None,
+        min_size: int | None | Sequence[int | None] = None,
         jit_compile: bool = False,
         precision: str = "auto",
         strategy: tf.distribute.Strategy | None = None,
@@ -81,14 +83,16 @@ class Dreamer:
             raise ValueError(f"loss must be one of {objectives.REDUCTIONS}. Received: loss={loss!r}")
         if not isinstance(jit_compile, bool):
             raise ValueError(f"jit_compile must be True or False. Received: jit_compile={jit_compile!r}")
-        if min_size is not None and not (checks.is_int(min_size) and min_size >= 1):
-            raise ValueError(f"min_size must be None or an int >= 1. Received: min_size={min_size!r}")
+        several = isinstance(model, (list, tuple))
+        _check_model_options(several, weights, preprocessing, min_size)
         with_top = isinstance(layers, objectives.Objective) and layers.needs_top  # a class term reads the top
-        self.loaded = models.load_model(model, weights=weights, preprocessing=preprocessing, min_size=min_size,
-                                        include_top=with_top)
+        load = ensemble.load_models if several else models.load_model
+        self.loaded = load(model, weights=weights, preprocessing=preprocessing, min_size=min_size,
+                           include_top=with_top)
         self.objective = self._objective(layers, loss, channels)
         top = self._resolve_classes(model) if self.objective.needs_top else None
-        self.extractor = classifiers.extractor_with_top(self.loaded.model, self.objective.layers, top is not None)
+        self.extractor = (ensemble.extractor(self.loaded, self.objective.layers) if several else
+                          classifiers.extractor_with_top(self.loaded.model, self.objective.layers, top is not None))
         self.objective.check_channels({name: int(out.shape[-1]) for name, out in self.extractor.output.items()})
         self._guides = tuple(self._preprocess(images.load_image(term.image)) for term in self.objective.guides)
         self._term_masks = tuple(term_images.load_mask(mask) for mask in self.objective.masks)
@@ -99,11 +103,8 @@ class Dreamer:
         self.gradient_fn = steps.make_gradient_fn(self.network, self.objective, **self._step_options)
         self._transformed_steps: dict[str, tf.types.experimental.GenericFunction] = {}
         self._config = {
-            "model": _model_reference(model),
-            "weights": _weights_reference(weights),
-            "preprocessing": self.loaded.preprocessing.name,
+            **_model_record(model, weights, self.loaded),
             "terms": self.objective.get_config(),
-            "min_size": self.loaded.min_size,
             "jit_compile": jit_compile,
             "precision": self.precision,
         }
@@ -159,7 +160,8 @@ class Dreamer:
         )
 
     def __repr__(self) -> str:
-        weights = f", weights={self._config['weights']!r}" if self._config["model"] in models.MODELS else ""
+        named = self._config["model"] if self.loaded.members else [self._config["model"]]
+        weights = f", weights={self._config['weights']!r}" if set(named) <= set(models.MODELS) else ""
         return (f"Dreamer(model={self._config['model']!r}{weights}, layers={list(self.objective.labels)}, "
                 f"preprocessing={self.loaded.preprocessing.name!r}, precision={self.precision!r}, "
                 f"min_size={self.min_size})")
@@ -431,6 +433,29 @@ class _Run:
     callbacks: callbacks_lib.CallbackList
     checkpoint: checkpoints.Checkpointer | None
     mask: np.ndarray | None
+
+
+def _check_model_options(several: bool, weights, preprocessing, min_size) -> None:
+    """Raises a ValueError for per-model lists given to one model, or a min_size that is not None or >= 1."""
+    if not several and any(isinstance(value, (list, tuple)) for value in (weights, preprocessing, min_size)):
+        raise ValueError("weights, preprocessing and min_size take one value per model only with a list of "
+                         f"models. Received: weights={weights!r}, preprocessing={preprocessing!r}, "
+                         f"min_size={min_size!r}")
+    for size in min_size if isinstance(min_size, (list, tuple)) else [min_size]:
+        if size is not None and not (checks.is_int(size) and size >= 1):
+            raise ValueError(f"min_size must be None or an int >= 1. Received: min_size={min_size!r}")
+
+
+def _model_record(model, weights, loaded: models.LoadedModel) -> dict[str, Any]:
+    """How `get_config` records the model, its weights, input space and smallest side; lists of one per model
+    for several."""
+    if not loaded.members:
+        return {"model": _model_reference(model), "weights": _weights_reference(weights),
+                "preprocessing": loaded.preprocessing.name, "min_size": loaded.min_size}
+    return {"model": [_model_reference(member) for member in model],
+            "weights": [_weights_reference(w) for w in ensemble.per_model(weights, len(model), "weights")],
+            "preprocessing": [member.preprocessing.name for member in loaded.members],
+            "min_size": [member.min_size for member in loaded.members]}
 
 
 def _model_reference(model: str | os.PathLike | keras.Model) -> str:

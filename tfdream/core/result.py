@@ -47,8 +47,9 @@ class DreamResult:
 
     def summary(self) -> str:
         """One line: model, dreamed terms, octaves, steps, seed, time, size, e.g. for a notebook caption."""
-        model = self.dreamer["model"]
-        model = pathlib.Path(model).stem if str(model).endswith(".keras") else model
+        model = self.dreamer["model"]  # a list for several models dreamed together
+        model = "+".join(pathlib.Path(name).stem if str(name).endswith(".keras") else str(name)
+                         for name in (model if isinstance(model, list) else [model]))
         height, width = self.image.shape[:2]
         octaves = ",".join(map(str, self.config.octaves))
         return (f"{model} · {'+'.join(self.history.labels)} · octaves {octaves} · {self.config.steps} steps · "

@@ -152,7 +152,7 @@ def build(
 
     def rebuild_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
         if layer in norms:
-            return FoldedAway(name=layer.name, dtype=layer.dtype_policy if precision == "float32" else precision)
+            return FoldedAway(name=layer.name, dtype=layer.dtype_policy.name if precision == "float32" else precision)
         if isinstance(layer, keras.layers.Lambda):
             return layer
         config = layer.get_config()

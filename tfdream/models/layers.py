@@ -12,6 +12,9 @@ import keras
 
 from tfdream.models import loading
 
+# Between a model's name and its layer's in the layer names of several models dreamed together: "vgg16/block4_conv3".
+SEPARATOR = "/"
+
 
 @dataclasses.dataclass(frozen=True)
 class LayerInfo:
@@ -28,6 +31,9 @@ def list_layers(model: str | os.PathLike | keras.Model | loading.LoadedModel) ->
         model: A `LoadedModel`, a `keras.Model`, a name in `MODELS` (built with `weights=None`: nothing is
             downloaded), or a path to a saved `.keras` model.
     """
+    if isinstance(model, loading.LoadedModel) and model.members:
+        return [LayerInfo(f"{member.name}{SEPARATOR}{info.name}", info.shape)
+                for member in model.members for info in list_layers(member)]
     if isinstance(model, loading.LoadedModel):
         model = model.model
     elif not isinstance(model, keras.Model):
@@ -62,7 +68,13 @@ def resolve_layers(loaded: loading.LoadedModel, layers: str | Sequence[str] | No
 
 
 def check_layer(loaded: loading.LoadedModel, name: str) -> None:
-    """Raises a ValueError naming `name`, close matches, and how to list layers if it is not dreamable."""
+    """Raises a ValueError naming `name`, close matches, and how to list layers if it is not dreamable.
+
+    The layers of several models (`loaded.members`) are named `MODEL/LAYER`.
+    """
+    if loaded.members:
+        check_layer(*member_layer(loaded, name))
+        return
     available = [info.name for info in list_layers(loaded)]
     if name in available:
         return
@@ -75,8 +87,18 @@ def check_layer(loaded: loading.LoadedModel, name: str) -> None:
     )
 
 
-def feature_extractor(model: keras.Model, layers: Sequence[str]) -> keras.Model:
+def member_layer(loaded: loading.LoadedModel, name: str) -> tuple[loading.LoadedModel, str]:
+    """Of several models (`loaded.members`): the one a `MODEL/LAYER` name belongs to, and the layer's own name."""
+    model, separator, layer = name.partition(SEPARATOR)
+    for member in loaded.members:
+        if separator and member.name == model:
+            return member, layer
+    raise ValueError(f"layers of several models are named MODEL{SEPARATOR}LAYER with MODEL one of "
+                     f"{[member.name for member in loaded.members]}. Received: {name!r}")
+
+
+def feature_extractor(model: keras.Model, layers: Sequence[str], name: str = "features") -> keras.Model:
     """A model from the same input to a dict `{layer: activation}` of the named layers' outputs."""
     return keras.Model(
-        inputs=model.inputs, outputs={name: model.get_layer(name).output for name in layers}, name="features"
+        inputs=model.inputs, outputs={layer: model.get_layer(layer).output for layer in layers}, name=name
     )

@@ -26,6 +26,8 @@ class LoadedModel:
         layer_sets: Named layer lists (from a saved model's metadata).
         min_size: Smallest height/width the network accepts.
         name: A label for sidecars and plots.
+        members: The models dreamed together, when this stands for several (`ensemble.load_models`); its
+            layers are then theirs, named `MODEL/LAYER`.
     """
 
     model: keras.Model
@@ -34,6 +36,7 @@ class LoadedModel:
     layer_sets: Mapping[str, tuple[str, ...]]
     min_size: int
     name: str
+    members: tuple[LoadedModel, ...] = ()
 
 
 def load_model(

@@ -5,15 +5,16 @@
     objective = class_logit("kitchen") + 0.2 * neuron("block4_conv3", 17)
 
 This package owns the term kinds (`KINDS`: `layer`, `neuron`, `direction`, `class_logit`, `guide`,
-`total_variation`, `l2`), the `Objective` that sums them, the `--objective` grammar (`parse`), the records of
-the images a term names (guides, masks) and colour preservation (`colors`). Each term carries its weight and,
-optionally, a mask of its own; each has a `label` under which its unweighted value is recorded per step, and
-`get_config`/`term_from_config` turn it into JSON and back. Every value is computed per tile inside the compiled
-step, normalized by size (means, not sums). `steered` adds a guide image or a class to a layer choice. It may
-import `tfdream.models`, `tfdream.io` and `tfdream.base`.
+`caricature`, `total_variation`, `l2`), the `Objective` that sums them, the `--objective` grammar (`parse`), the
+records of the images a term names (guides, masks, photos) and colour preservation (`colors`). Each term carries
+its weight and, optionally, a mask of its own; each has a `label` under which its unweighted value is recorded
+per step, and `get_config`/`term_from_config` turn it into JSON and back. Every value is computed per tile
+inside the compiled step, normalized by size (means, not sums). `steered` adds a guide image or a class to a
+layer choice. It may import `tfdream.models`, `tfdream.io` and `tfdream.base`.
 """
 
 from tfdream.objectives.base import KINDS, LOGITS, Kind, Objective, TermInputs, term_from_config
+from tfdream.objectives.caricatures import Caricature, caricature
 from tfdream.objectives.classes import ClassLogit, class_logit
 from tfdream.objectives.grammar import parse
 from tfdream.objectives.guides import Guide, guide
@@ -31,6 +32,7 @@ from tfdream.objectives.layers import (
 from tfdream.objectives.regularizers import ImageL2, TotalVariation, l2, total_variation
 from tfdream.objectives.steering import steered
 
-__all__ = ["KINDS", "LOGITS", "REDUCTIONS", "SIMILARITIES", "ClassLogit", "Direction", "Guide", "ImageL2", "Kind",
-           "Neuron", "Objective", "Term", "TermInputs", "TotalVariation", "class_logit", "direction", "from_layers",
-           "guide", "l2", "layer", "neuron", "parse", "steered", "term_from_config", "total_variation"]
+__all__ = ["KINDS", "LOGITS", "REDUCTIONS", "SIMILARITIES", "Caricature", "ClassLogit", "Direction", "Guide",
+           "ImageL2", "Kind", "Neuron", "Objective", "Term", "TermInputs", "TotalVariation", "caricature",
+           "class_logit", "direction", "from_layers", "guide", "l2", "layer", "neuron", "parse", "steered",
+           "term_from_config", "total_variation"]
