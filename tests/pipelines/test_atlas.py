@@ -2,6 +2,10 @@
 stopped run gone on with, the examples' top-k, and the command."""
 
 import json
+import os
+import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import PIL.Image
@@ -117,3 +121,28 @@ def test_bad_atlas_arguments_are_one_line_and_exit_2(tiny_keras, tmp_path, caplo
     assert exit_info.value.code == 2
     (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
     assert message in error and "\n" not in error and not (tmp_path / "atlas" / "units").exists()
+
+
+
+def test_examples_from_the_mit_indoor67_split_are_keyed_by_class(tiny_keras, tmp_path):
+    """`--examples=mit_indoor67:test` reads the split prepared in TFDS's data folder (`TFDS_DATA_DIR`), here
+    built from the bundled dummy data, in a fresh command as a user runs it."""
+    tfds = pytest.importorskip("tensorflow_datasets")
+    from tfdream.training.mit_indoor67 import mit_indoor67_dataset_builder as builder_lib
+
+    manual = pathlib.Path(builder_lib.__file__).parent / "dummy_data"
+    builder_lib.Builder(data_dir=str(tmp_path / "tfds")).download_and_prepare(
+        download_config=tfds.download.DownloadConfig(manual_dir=str(manual)))
+    atlas = tmp_path / "atlas"
+    done = subprocess.run(
+        [sys.executable, "-m", "tfdream.cli", "atlas", str(tiny_keras), str(atlas), "--layers=conv3",
+         "--channels=0-1", "--render=lapnorm", "--steps=1", "--octaves=0", "--size=32,32", "--weights=none",
+         "--preprocessing=inception", "--precision=float32", "--examples=mit_indoor67:test", "--", *IN_PROCESS],
+        env={**os.environ, "TFDS_DATA_DIR": str(tmp_path / "tfds")}, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for unit in (units.Unit("conv3", 0), units.Unit("conv3", 1)):
+        record = json.loads(unit.path(atlas, "_examples.json").read_text())
+        assert sorted(entry["image"].split("/")[0] for entry in record["examples"]) == ["bakery", "kitchen",
+                                                                                      "winecellar"]
+        for entry in record["examples"]:
+            assert (unit.folder(atlas) / entry["patch"]).stat().st_size > 0
