@@ -19,6 +19,15 @@ def test_the_judge_reads_digits_and_the_high_frequency_measure_tells_noise_from_
     assert digits.high_frequency_energy(noise) > 0.4 > 0.1 > digits.high_frequency_energy(images[0])
 
 
+def test_robust_renders_are_smoother_and_reach_further_than_naive_ones_at_the_same_steps():
+    """The fast sibling of the judged test below: one briefly trained classifier, 16 steps of each recipe."""
+    model = digits.classifier("plain", seed=0, epochs=2)
+    naive = digits.render_classes(model, model, {**renders.options("naive"), "steps": 16})
+    robust = digits.render_classes(model, model, {**renders.options("robust"), "steps": 16})
+    assert robust.high_frequency.mean() < 0.8 * naive.high_frequency.mean()
+    assert robust.objective.mean() > naive.objective.mean()
+
+
 @pytest.mark.large  # two classifiers trained and 60 renders: about 2 minutes on 2 cores
 def test_robust_class_renders_are_recognized_by_an_independent_classifier_more_than_naive_ones(classifiers):
     model, judge = classifiers
