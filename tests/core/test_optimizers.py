@@ -5,8 +5,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tfdream import DreamConfig, models, parameterizations
-from tfdream.core import checkpoints, memory, optimizers, sidecar
+from tfdream import DreamConfig, Dreamer, models, parameterizations
+from tfdream.core import callbacks, checkpoints, memory, optimizers, sidecar
 from tfdream.io import images
 
 ROBUST = {"parameterization": "fourier", "decorrelate": True, "squash": "sigmoid", "optimizer": "adam",
@@ -77,10 +77,32 @@ def test_bad_options_name_the_argument(tiny_dreamer, tmp_path):
         tiny_dreamer.dream(None, size=(32, 32), decorrelate=True, color_matrix=str(tmp_path / "none.npy"))
 
 
-def test_resuming_a_parameterized_dream_is_refused(tiny_dreamer):
+@pytest.mark.parametrize("stopped_after", [3, 7])  # inside the first octave; inside the second
+def test_a_stopped_robust_dream_resumes_to_the_uninterrupted_bits(saved_tiny_model, tmp_path, stopped_after):
+    dreamer = Dreamer(saved_tiny_model, layers={"conv2": 1.0, "conv3": 0.5})
+    options = dict(ROBUST, steps=5, octaves=(-1, 0), tile_size=32, seed=3)
+    whole = dreamer.dream(None, size=(48, 48), **options)
+    checkpointer = checkpoints.Checkpointer(checkpoints.checkpoint_path(tmp_path / "d.png"), every=None,
+                                            source=sidecar.describe_input(None, size=(48, 48)),
+                                            image_path=tmp_path / "d.png")
+    stopped = dreamer.dream(None, size=(48, 48), callbacks=[callbacks.StopAfterSteps(stopped_after)],
+                            checkpoint=checkpointer, **options)
+    assert stopped.interrupted
+    saved = checkpoints.load(checkpointer.path)
+    assert set(saved.state.optimizer) == {"parameters", "steps", "first_moment", "second_moment"}
+    resumed, _ = sidecar.resume(checkpointer.path, checkpoint_every=None)
+    np.testing.assert_array_equal(resumed.image, whole.image)
+    assert resumed.history.records == whole.history.records
+
+
+def test_a_parameterized_dream_refuses_a_state_without_its_optimizer(tiny_dreamer):
     state = checkpoints.DreamState(0, 1, np.zeros((32, 32, 3), np.float32), {}, ())
-    with pytest.raises(ValueError, match=r"resume_from needs a pixel-space ascent"):
+    with pytest.raises(ValueError, match=r"resume_from holds no optimizer state"):
         tiny_dreamer.dream(None, size=(32, 32), steps=2, octaves=(0,), seed=0, optimizer="adam", resume_from=state)
+    step = optimizers.ParameterStep(parameterizations.Parameterization("pixel", models.PREPROCESSING["inception"]),
+                                    np.zeros((4, 4, 3), np.float32), "adam", 0.1, "std")
+    with pytest.raises(ValueError, match=r"does not fit this dream's adam over parameters of shape"):
+        step.restore({"parameters": np.zeros((2, 2, 3)), "steps": np.asarray(1)})
 
 
 def test_the_memory_estimate_counts_the_parameters_and_holds_a_fourier_step():

@@ -1,10 +1,11 @@
 """Checkpoints of a dream in progress, so a long dream stopped by a signal or a crash goes on where it was.
 
 A checkpoint (`dream.checkpoint.npz` beside `dream.png`, written atomically) holds the float32 image after the
-last finished step, where that step was, the state of the seeded generator that draws the random rolls, the
-loss history so far, and what is needed to set the dream up again: the input record (as in sidecars), the
-config and the dreamer's config. Continuing from it (`tfdream.sidecar.resume`, `tfdream resume`) ends with the
-image and history an uninterrupted dream with the same seed makes, bit for bit.
+last finished step, where that step was, the state of the seeded generator that draws the random rolls and
+transforms, the loss history so far, a parameterized dream's parameters and optimizer moments, and what is
+needed to set the dream up again: the input record (as in sidecars), the config and the dreamer's config.
+Continuing from it (`tfdream.sidecar.resume`, `tfdream resume`) ends with the image and history an
+uninterrupted dream with the same seed makes, bit for bit.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from tfdream.io import files
 
 FORMAT = "tfdream.checkpoint/1"
+OPTIMIZER_PREFIX = "optimizer_"  # the arrays of `DreamState.optimizer` in the file
 
 
 def checkpoint_path(image_path: str | os.PathLike) -> pathlib.Path:
@@ -39,6 +41,8 @@ class DreamState:
         image: float32 (h, w, 3), model space, at that octave's size.
         rng: `numpy.random.Generator.bit_generator.state` of the generator that draws the rolls.
         records: The `LossHistory` records so far.
+        optimizer: A parameterized dream's `optimizers.ParameterStep.state()` at that step (its parameters and
+            moments: the image alone does not give them back bit for bit); empty for a pixel-space ascent.
     """
 
     octave: int
@@ -46,6 +50,7 @@ class DreamState:
     image: np.ndarray
     rng: Mapping[str, Any]
     records: tuple[Mapping[str, Any], ...]
+    optimizer: Mapping[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +104,8 @@ class Checkpointer:
                   "records": list(state.records), "source": self.source, "config": dict(config),
                   "dreamer": dict(dreamer), "image_path": self.image_path}
         with files.atomic_write(self.path, overwrite=True) as file:  # straight to the file: no copy in memory
-            np.savez(file, image=state.image, header=np.frombuffer(json.dumps(header).encode(), np.uint8))
+            np.savez(file, image=state.image, header=np.frombuffer(json.dumps(header).encode(), np.uint8),
+                     **{OPTIMIZER_PREFIX + name: array for name, array in state.optimizer.items()})
         self._last = time.monotonic()
         return self.path
 
@@ -115,9 +121,11 @@ def load(path: str | os.PathLike) -> Checkpoint:
         with np.load(path) as arrays:
             header = json.loads(arrays["header"].tobytes().decode())
             image = arrays["image"]
+            optimizer = {name[len(OPTIMIZER_PREFIX):]: arrays[name] for name in arrays.files
+                         if name.startswith(OPTIMIZER_PREFIX)}
     except (OSError, ValueError, KeyError) as error:
         raise ValueError(f"cannot read checkpoint {str(path)!r}: {error}") from error
     if header.get("format") != FORMAT:
         raise ValueError(f"{str(path)!r} is not a tfdream checkpoint ({FORMAT})")
-    state = DreamState(header["octave"], header["step"], image, header["rng"], tuple(header["records"]))
+    state = DreamState(header["octave"], header["step"], image, header["rng"], tuple(header["records"]), optimizer)
     return Checkpoint(path, state, header["source"], header["config"], header["dreamer"], header["image_path"])

@@ -225,9 +225,9 @@ class Dreamer:
         history = history_lib.LossHistory(self.objective.labels, resume_from.records if resume_from else ())
         if resume_from is not None:
             _check_resumable(resume_from, shapes, config)
-            if not config.pixel_ascent:
-                raise ValueError("resume_from needs a pixel-space ascent: a checkpoint keeps the image, not a "
-                                 "parameterization's parameters or the optimizer's moments")
+            if not config.pixel_ascent and resume_from.step and not resume_from.optimizer:
+                raise ValueError("resume_from holds no optimizer state, which a parameterized dream (or Adam) "
+                                 "needs to go on: its checkpoint was made by a pixel-space dream")
             rng.bit_generator.state = resume_from.rng
         callbacks = callbacks_lib.CallbackList(callbacks)
         callbacks.on_begin(config, shapes)
@@ -349,7 +349,8 @@ class Dreamer:
         keeps_original = config.detail or mask is not None or config.preserve_colors
         if keeps_original and image is original:
             image = image.copy()  # detail, masks and colours read the original later; else it is dreamed in place
-        run = _Run(config, rng, history, callbacks, checkpoint, mask)
+        run = _Run(config, rng, history, callbacks, checkpoint, mask,
+                   resume_from.optimizer if resume_from is not None else {})
         for index, shape in enumerate(shapes):
             if index < first_octave:
                 continue
@@ -382,6 +383,8 @@ class Dreamer:
         gradient_fn = self._step_for(config.transforms)
         parameters = None if config.pixel_ascent else optimizers.ParameterStep(
             self.parameterization(config), image, config.optimizer, config.step_size, config.normalization)
+        if parameters is not None and first_step:  # resumed inside this octave
+            parameters.restore(run.optimizer_state)
         for step in range(first_step, config.steps):
             shift = (int(run.rng.integers(shape[0])), int(run.rng.integers(shape[1]))) if config.random_roll else (0, 0)
             seed = run.rng.integers(2**31 - 1, size=2, dtype=np.int32) if config.transforms else None
@@ -409,7 +412,8 @@ class Dreamer:
                 run.callbacks.on_image(index, step, _to_uint8(preprocessing, image))
             stop = run.callbacks.should_stop()
             if run.checkpoint is not None and (stop or run.checkpoint.due()):
-                state = checkpoints.DreamState(index, step + 1, image, run.rng.bit_generator.state, run.history.records)
+                state = checkpoints.DreamState(index, step + 1, image, run.rng.bit_generator.state, run.history.records,
+                                               {} if parameters is None else parameters.state())
                 run.checkpoint.save(state, config.get_config(), self.get_config())
             if stop:
                 return True
@@ -425,7 +429,8 @@ class Dreamer:
 
 @dataclasses.dataclass(frozen=True)
 class _Run:
-    """What the steps of one dream share: its config, generator, history, callbacks, checkpointer and mask."""
+    """What the steps of one dream share: its config, generator, history, callbacks, checkpointer, mask and the
+    optimizer state it resumes from."""
 
     config: config_lib.DreamConfig
     rng: np.random.Generator
@@ -433,6 +438,7 @@ class _Run:
     callbacks: callbacks_lib.CallbackList
     checkpoint: checkpoints.Checkpointer | None
     mask: np.ndarray | None
+    optimizer_state: Mapping[str, np.ndarray]  # a resumed octave's parameters and moments (`ParameterStep.state`)
 
 
 def _check_model_options(several: bool, weights, preprocessing, min_size) -> None:

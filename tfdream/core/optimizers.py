@@ -8,6 +8,8 @@ them and decodes the image again, in place, so tiles, masks, history and callbac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from tfdream import parameterizations
@@ -38,6 +40,26 @@ class ParameterStep:
         if optimizer == "adam":
             self.first_moment = np.zeros_like(self.parameters)
             self.second_moment = np.zeros_like(self.parameters)
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The parameters, moments and step count: what `restore` takes to go on bit for bit (copies)."""
+        state = {"parameters": self.parameters.copy(), "steps": np.asarray(self.steps, np.int64)}
+        if self.optimizer == "adam":
+            state.update(first_moment=self.first_moment.copy(), second_moment=self.second_moment.copy())
+        return state
+
+    def restore(self, state: Mapping[str, np.ndarray]) -> None:
+        """Takes up a `state()` of a step of the same parameterization and optimizer; a ValueError if it is not."""
+        names = {"parameters", "steps"} | ({"first_moment", "second_moment"} if self.optimizer == "adam" else set())
+        if set(state) != names or any(np.shape(state[name]) != self.parameters.shape for name in names - {"steps"}):
+            raise ValueError(f"the saved optimizer state does not fit this dream's {self.optimizer} over "
+                             f"parameters of shape {self.parameters.shape}. Received: "
+                             f"{ {name: np.shape(array) for name, array in state.items()} }")
+        self.parameters = np.array(state["parameters"], self.parameters.dtype)
+        self.steps = int(state["steps"])
+        if self.optimizer == "adam":
+            self.first_moment = np.array(state["first_moment"], self.parameters.dtype)
+            self.second_moment = np.array(state["second_moment"], self.parameters.dtype)
 
     def step(self, image: np.ndarray, gradient: np.ndarray) -> None:
         """Ascends along the pixel-space `gradient` (H, W, 3) at `image`, then writes the new image into `image`."""
