@@ -50,11 +50,17 @@ class TermInputs:
         activations: `{layer: float (batch, h, w, c)}`, plus `LOGITS` when a class term is present.
         tiles: The image tiles, float32 (batch, H, W, 3), model space.
         guides: `{guide label: float32 (m, c)}`, the guide image's features at the octave's size.
+        members: For a batch of images dreamed together, the image of each tile, int32 (batch,): the tiles of
+            every image at one grid position come together, image by image (`tfdream.objectives.batches`);
+            None for one image.
+        batch: How many images are dreamed together.
     """
 
     activations: Mapping[str, tf.Tensor]
     tiles: tf.Tensor | None = None
     guides: Mapping[str, tf.Tensor] = dataclasses.field(default_factory=dict)
+    members: tf.Tensor | None = None
+    batch: int = 1
 
 
 class Kind:

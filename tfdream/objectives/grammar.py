@@ -12,7 +12,8 @@ def parse(text: str) -> Objective:
     """An objective from a small expression language, for the command line.
 
     Terms are calls of the builders in `BUILDERS` (`layer`, `neuron`, `direction`, `class_logit`, `guide`,
-    `caricature`, `total_variation` or `tv`, `l2`) with literal arguments, or bare layer names, combined with
+    `caricature`, `total_variation` or `tv`, `l2`, `diversity`, `channel_interpolate`, `alignment`) with literal
+    arguments, or bare layer names, combined with
     `+`, `-`, unary `-` and multiplication by a number: `mixed3 + 0.5 * neuron('mixed4', 7) - 0.1 * tv()`.
     Nothing is evaluated: the expression is read as a syntax tree and only these forms are accepted.
 
