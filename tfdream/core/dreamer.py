@@ -54,6 +54,11 @@ class Dreamer:
             bfloat16, else float32): the network's arithmetic; the image stays float32.
         strategy: A `tf.distribute.Strategy` (e.g. `MirroredStrategy` over several GPUs) to spread each
             batch of tiles over; `batch_pixels` is then the budget of each replica.
+        batch: Images dreamed together in one compiled step, e.g. one per channel with `objectives.per_image` or
+            several of one unit with `objectives.diversity`; None for as many as the objective's `per_image`
+            terms name (1 without them). From noise, image 0 starts as a dream of one image does and image `m`
+            from noise of the seed `(seed, m)`; from a photo, all start from it. A dream then returns the images
+            stacked, each also as a `DreamResult` of its own (`result.members`).
 
     Attributes:
         loaded: The `models.LoadedModel` (network, preprocessing, default layers, layer sets).
@@ -78,6 +83,7 @@ class Dreamer:
         jit_compile: bool = False,
         precision: str = "auto",
         strategy: tf.distribute.Strategy | None = None,
+        batch: int | None = None,
     ):
         if loss not in objectives.REDUCTIONS:
             raise ValueError(f"loss must be one of {objectives.REDUCTIONS}. Received: loss={loss!r}")
@@ -90,6 +96,7 @@ class Dreamer:
         self.loaded = load(model, weights=weights, preprocessing=preprocessing, min_size=min_size,
                            include_top=with_top)
         self.objective = self._objective(layers, loss, channels)
+        self.batch = _check_batch(batch, objectives.batch_size(self.objective))
         top = self._resolve_classes(model) if self.objective.needs_top else None
         self.extractor = (ensemble.extractor(self.loaded, self.objective.layers) if several else
                           classifiers.extractor_with_top(self.loaded.model, self.objective.layers, top is not None))
@@ -99,7 +106,7 @@ class Dreamer:
         self.precision = inference.resolve(precision)
         self.replicas = 1 if strategy is None else strategy.num_replicas_in_sync
         self.network = inference.build(self.extractor, self.precision, strategy)
-        self._step_options = {"jit_compile": jit_compile, "strategy": strategy, "top": top}
+        self._step_options = {"jit_compile": jit_compile, "strategy": strategy, "top": top, "batch": self.batch}
         self.gradient_fn = steps.make_gradient_fn(self.network, self.objective, **self._step_options)
         self._transformed_steps: dict[str, tf.types.experimental.GenericFunction] = {}
         self._config = {
@@ -107,6 +114,7 @@ class Dreamer:
             "terms": self.objective.get_config(),
             "jit_compile": jit_compile,
             "precision": self.precision,
+            "batch": self.batch,
         }
 
     def _objective(self, layers, loss, channels) -> objectives.Objective:
@@ -157,14 +165,16 @@ class Dreamer:
             jit_compile=config["jit_compile"],
             precision=config.get("precision", "float32"),
             strategy=strategy,
+            batch=config.get("batch", 1),
         )
 
     def __repr__(self) -> str:
         named = self._config["model"] if self.loaded.members else [self._config["model"]]
         weights = f", weights={self._config['weights']!r}" if set(named) <= set(models.MODELS) else ""
+        batch = f", batch={self.batch}" if self.batch > 1 else ""
         return (f"Dreamer(model={self._config['model']!r}{weights}, layers={list(self.objective.labels)}, "
                 f"preprocessing={self.loaded.preprocessing.name!r}, precision={self.precision!r}, "
-                f"min_size={self.min_size})")
+                f"min_size={self.min_size}{batch})")
 
     def _step_for(self, transform_text: str) -> tf.types.experimental.GenericFunction:
         """The compiled step for a `DreamConfig.transforms` text: `gradient_fn`, or one compiled with them."""
@@ -221,22 +231,61 @@ class Dreamer:
         start = time.monotonic()
         config, mask = self._dream_config(config, options)
         rng = np.random.default_rng(config.seed)
-        original, shapes = self._load_input(_as_input(image, size, max_dim), config, rng, max_dim)
-        history = history_lib.LossHistory(self.objective.labels, resume_from.records if resume_from else ())
+        originals, shapes = self._load_inputs(_as_input(image, size, max_dim), config, rng, max_dim)
+        history = history_lib.LossHistory(self._history_labels, resume_from.records if resume_from else ())
         if resume_from is not None:
-            _check_resumable(resume_from, shapes, config)
+            _check_resumable(resume_from, shapes, config, self.batch)
             if not config.pixel_ascent and resume_from.step and not resume_from.optimizer:
                 raise ValueError("resume_from holds no optimizer state, which a parameterized dream (or Adam) "
                                  "needs to go on: its checkpoint was made by a pixel-space dream")
             rng.bit_generator.state = resume_from.rng
         callbacks = callbacks_lib.CallbackList(callbacks)
         callbacks.on_begin(config, shapes)
-        dreamed, interrupted = self._run_octaves(original, shapes, config, rng, history, callbacks, mask,
+        dreamed, interrupted = self._run_octaves(originals, shapes, config, rng, history, callbacks, mask,
                                                  checkpoint, resume_from)
-        final = self._finish(dreamed, original, mask, config)
-        result = DreamResult(final, history, config, self.get_config(), interrupted, time.monotonic() - start)
+        finals = [self._finish(image, original, mask, config) for image, original in zip(dreamed, originals)]
+        elapsed = time.monotonic() - start
+        if self.batch == 1:
+            result = DreamResult(finals[0], history, config, self.get_config(), interrupted, elapsed)
+        else:
+            members = tuple(DreamResult(final, self._image_history(history, index), config, self.get_config(),
+                                        interrupted, elapsed, member=index) for index, final in enumerate(finals))
+            result = DreamResult(np.stack(finals), history, config, self.get_config(), interrupted, elapsed,
+                                 members=members)
         callbacks.on_end(result)
         return result
+
+    @property
+    def _history_labels(self) -> tuple[str, ...]:
+        """The history's columns: every term's, and for a batch each image's value of the terms shared by all."""
+        shared = [term.label for term in self.objective.terms if not isinstance(term, objectives.ImageTerm)]
+        return self.objective.labels + (tuple(f"#{index}:{label}" for index in range(self.batch) for label in shared)
+                                        if self.batch > 1 else ())
+
+    def _batch_values(self, per_image: Mapping[str, np.ndarray]) -> dict[str, float]:
+        """A batch's step values by history column, from each term's mean over each image's tiles (images,):
+        an image's own term on its image; a shared term over the batch, and on each image."""
+        values = {}
+        for term in self.objective.terms:
+            means = per_image[term.label]
+            if isinstance(term, objectives.ImageTerm):
+                values[term.label] = float(means[term.index])
+            else:
+                values[term.label] = float(np.mean(means))
+                values.update({f"#{index}:{term.label}": float(mean) for index, mean in enumerate(means)})
+        return values
+
+    def _image_history(self, history: history_lib.LossHistory, index: int) -> history_lib.LossHistory:
+        """The history of image `index` of a batch: its own terms under their own labels, the shared terms, and
+        their weighted total."""
+        labels = objectives.image_labels(self.objective, index)
+        weights = {term.label: term.weight for term in self.objective.terms}
+        columns = {label: label if label.startswith(f"#{index}:") else f"#{index}:{label}" for label in labels}
+        records = [{"octave": record["octave"], "step": record["step"],
+                    "total": sum(weights[label] * record[columns[label]] for label in labels),
+                    **{own: record[columns[label]] for label, own in labels.items()}, "skipped": record["skipped"]}
+                   for record in history.records]
+        return history_lib.LossHistory(tuple(labels.values()), records)
 
     def _dream_config(self, config: config_lib.DreamConfig | None, options: dict[str, Any]
                       ) -> tuple[config_lib.DreamConfig, np.ndarray | None]:
@@ -267,9 +316,10 @@ class Dreamer:
             )
         return config, mask
 
-    def _load_input(self, source, config: config_lib.DreamConfig, rng: np.random.Generator,
-                    max_dim: int | None) -> tuple[np.ndarray, list[tuple[int, int]]]:
-        """The input in model space, float32 (H, W, 3), and its octave shapes; refuses what cannot fit first."""
+    def _load_inputs(self, source, config: config_lib.DreamConfig, rng: np.random.Generator,
+                     max_dim: int | None) -> tuple[list[np.ndarray], list[tuple[int, int]]]:
+        """The start of every image of the batch in model space, float32 (H, W, 3) each, and the octave shapes;
+        refuses what cannot fit first."""
         if isinstance(source, sources.Source):
             decoded_shape, input_shape = source.shapes()
         else:
@@ -278,11 +328,12 @@ class Dreamer:
         shapes = self._octave_shapes(input_shape, config)
         memory.check(self.memory_estimate(input_shape, shapes, config, decoded_shape), memory.available_bytes(),
                      memory.dream_size(input_shape))
-        if isinstance(source, sources.Source):
-            rgb = source.load(rng, noise=config.noise)
-        else:
-            rgb = images.load_image(source, max_dim=max_dim)
-        return self._preprocess(rgb), shapes
+        if not isinstance(source, sources.Source):
+            start = self._preprocess(images.load_image(source, max_dim=max_dim))
+            return [start] + [start.copy() for _ in range(self.batch - 1)], shapes
+        # Image 0 starts as a dream of one image would; the others from noise of their own seeds (seed, index).
+        generators = [rng, *(np.random.default_rng((config.seed, index)) for index in range(1, self.batch))]
+        return [self._preprocess(source.load(generator, noise=config.noise)) for generator in generators], shapes
 
     def _finish(self, dreamed: np.ndarray, original: np.ndarray, mask: np.ndarray | None,
                 config: config_lib.DreamConfig) -> np.ndarray:
@@ -311,9 +362,12 @@ class Dreamer:
             pixels = grid.tile[0] * grid.tile[1]
             batches.append((pixels, min(grid.count, max(1, config.batch_pixels // pixels) * self.replicas)))
         tile_pixels, batch_tiles = max(batches, key=lambda batch: batch[0] * batch[1])
-        return memory.estimate(input_shape, shapes, tile_pixels, batch_tiles, self._activation_bytes,
-                               decoded_shape=decoded_shape, detail=config.detail,
-                               parameters=None if config.pixel_ascent else config.optimizer)
+        if self.batch > 1:  # whole grid positions: every image's tile at one place in the same call
+            batch_tiles = max(self.batch, batch_tiles - batch_tiles % self.batch)
+        estimate = memory.estimate(input_shape, shapes, tile_pixels, batch_tiles, self._activation_bytes,
+                                   decoded_shape=decoded_shape, detail=config.detail,
+                                   parameters=None if config.pixel_ascent else config.optimizer)
+        return dataclasses.replace(estimate, image_arrays=estimate.image_arrays * self.batch)
 
     @functools.cached_property
     def _activation_bytes(self) -> float:
@@ -338,36 +392,44 @@ class Dreamer:
             )
         return shapes
 
-    def _run_octaves(self, original, shapes, config, rng, history, callbacks, mask, checkpoint,
-                     resume_from) -> tuple[np.ndarray, bool]:
-        """Dreams the octaves of `shapes` from the start or from `resume_from`: (the image, whether it stopped)."""
+    def _run_octaves(self, originals, shapes, config, rng, history, callbacks, mask, checkpoint,
+                     resume_from) -> tuple[list[np.ndarray], bool]:
+        """Dreams the octaves of `shapes` from the start or from `resume_from`: (the images, whether it stopped)."""
         value_range = self.loaded.preprocessing.value_range
         if resume_from is not None:
-            first_octave, first_step, image = resume_from.octave, resume_from.step, resume_from.image.copy()
+            first_octave, first_step = resume_from.octave, resume_from.step
+            dreamed = list(resume_from.image.reshape(self.batch, *resume_from.image.shape[-3:]).copy())
         else:
-            first_octave, first_step, image = 0, 0, octaves.resize(original, shapes[0])
-        keeps_original = config.detail or mask is not None or config.preserve_colors
-        if keeps_original and image is original:
-            image = image.copy()  # detail, masks and colours read the original later; else it is dreamed in place
+            first_octave, first_step = 0, 0
+            dreamed = [octaves.resize(original, shapes[0]) for original in originals]
+        if config.detail or mask is not None or config.preserve_colors:
+            # detail, masks and colours read the originals later; else they are dreamed in place
+            dreamed = [image.copy() if image is original else image for image, original in zip(dreamed, originals)]
         run = _Run(config, rng, history, callbacks, checkpoint, mask,
                    resume_from.optimizer if resume_from is not None else {})
         for index, shape in enumerate(shapes):
             if index < first_octave:
                 continue
             callbacks.on_octave_begin(index, shape)
-            image = octaves.resize(image, shape)
-            if self._dream_octave(image, index, first_step if index == first_octave else 0, run):
-                return image, True
+            dreamed = [octaves.resize(image, shape) for image in dreamed]
+            if self._dream_octave(dreamed, index, first_step if index == first_octave else 0, run):
+                return dreamed, True
             if config.detail and index > 0:
-                image += octaves.lost_detail(original, shapes[index - 1], shape)
-                np.clip(image, value_range[0], value_range[1], out=image)
+                for image, original in zip(dreamed, originals):
+                    image += octaves.lost_detail(original, shapes[index - 1], shape)
+                    np.clip(image, value_range[0], value_range[1], out=image)
             if callbacks:
-                callbacks.on_octave_end(index, _to_uint8(self.loaded.preprocessing, image))
-        return image, False
+                callbacks.on_octave_end(index, self._preview(dreamed))
+        return dreamed, False
 
-    def _dream_octave(self, image: np.ndarray, index: int, first_step: int, run: _Run) -> bool:
-        """The steps of octave `index` from `first_step`, on `image` in place; True when a callback stopped it."""
-        config, shape = run.config, image.shape[:2]
+    def _preview(self, dreamed: Sequence[np.ndarray]) -> np.ndarray:
+        """What callbacks see of the images: uint8 RGB, a batch's images side by side."""
+        return np.concatenate([_to_uint8(self.loaded.preprocessing, image) for image in dreamed], axis=1)
+
+    def _dream_octave(self, dreamed: list[np.ndarray], index: int, first_step: int, run: _Run) -> bool:
+        """The steps of octave `index` from `first_step`, on the images of `dreamed` in place; True when a callback
+        stopped it."""
+        config, shape = run.config, dreamed[0].shape[:2]
         preprocessing = self.loaded.preprocessing
         value_range = preprocessing.value_range
         step_size = config.step_size * float(np.mean(value_range[1] - value_range[0])) / 2.0
@@ -375,45 +437,54 @@ class Dreamer:
         laplacian_levels = config.laplacian_levels if config.normalization == "laplacian" else 0
         grid = tiling.make_grid(shape, config.tile_size, config.tile_overlap, min_tile=self.min_size)
         batch_size = max(1, config.batch_pixels // (grid.tile[0] * grid.tile[1])) * self.replicas
-        gradient = np.empty_like(image)
+        gradients = [np.empty_like(image) for image in dreamed]
         octave_mask = None if run.mask is None else steering.mask_at(run.mask, shape)
         term_masks = (np.concatenate([steering.mask_at(m, shape) for m in self._term_masks], axis=-1)
                       if self._term_masks else None)
         guides = self._guide_features(shape, config)
         gradient_fn = self._step_for(config.transforms)
-        parameters = None if config.pixel_ascent else optimizers.ParameterStep(
+        parameters = None if config.pixel_ascent else [optimizers.ParameterStep(
             self.parameterization(config), image, config.optimizer, config.step_size, config.normalization)
+            for image in dreamed]
         if parameters is not None and first_step:  # resumed inside this octave
-            parameters.restore(run.optimizer_state)
+            for member, parameter_step in enumerate(parameters):
+                parameter_step.restore(_image_state(run.optimizer_state, member, self.batch))
         for step in range(first_step, config.steps):
             shift = (int(run.rng.integers(shape[0])), int(run.rng.integers(shape[1]))) if config.random_roll else (0, 0)
             seed = run.rng.integers(2**31 - 1, size=2, dtype=np.int32) if config.transforms else None
             sigma = smoothing.cascade_sigma(step, config.steps, config.smoothing)
             values, batch_size = tiling.tiled_gradient(
-                image, steps.bind_sigma(gradient_fn, sigma, laplacian_levels, guides, seed), grid, shift,
-                batch_size, gradient, term_masks,
+                dreamed[0] if self.batch == 1 else dreamed,
+                steps.bind_sigma(gradient_fn, sigma, laplacian_levels, guides, seed), grid, shift,
+                batch_size, gradients[0] if self.batch == 1 else gradients, term_masks,
             )
-            total = sum(weights[label] * value for label, value in values.items())
+            if self.batch > 1:
+                values = self._batch_values(values)
+            total = sum(weights[term.label] * values[term.label] for term in self.objective.terms)
             if config.preserve_colors:
-                colors.luminance_gradient(gradient, preprocessing)
-            scale = smoothing.gradient_scale(gradient, config.normalization)
-            skipped = not (np.isfinite(scale) and np.isfinite(total))
+                for gradient in gradients:
+                    colors.luminance_gradient(gradient, preprocessing)
+            scales = [smoothing.gradient_scale(gradient, config.normalization) for gradient in gradients]
+            skipped = not (np.all(np.isfinite(scales)) and np.isfinite(total))
             if skipped:
                 logger.warning("octave %d step %d: non-finite gradient or loss, step skipped", index, step)
             else:
-                if octave_mask is not None:  # after the scale: the dreamed part moves as in a full dream
-                    gradient *= octave_mask
-                if parameters is None:
-                    steps.ascend(image, gradient, step_size, scale, value_range)
-                else:
-                    parameters.step(image, gradient)
+                for member, (image, gradient, scale) in enumerate(zip(dreamed, gradients, scales)):
+                    if octave_mask is not None:  # after the scale: the dreamed part moves as in a full dream
+                        gradient *= octave_mask
+                    if parameters is None:
+                        steps.ascend(image, gradient, step_size, scale, value_range)
+                    else:
+                        parameters[member].step(image, gradient)
             run.callbacks.on_step(run.history.append(index, step, total, values, skipped))
             if run.callbacks.wants_image(step):
-                run.callbacks.on_image(index, step, _to_uint8(preprocessing, image))
+                run.callbacks.on_image(index, step, self._preview(dreamed))
             stop = run.callbacks.should_stop()
             if run.checkpoint is not None and (stop or run.checkpoint.due()):
-                state = checkpoints.DreamState(index, step + 1, image, run.rng.bit_generator.state, run.history.records,
-                                               {} if parameters is None else parameters.state())
+                state = checkpoints.DreamState(
+                    index, step + 1, dreamed[0] if self.batch == 1 else np.stack(dreamed),
+                    run.rng.bit_generator.state, run.history.records,
+                    {} if parameters is None else _optimizer_state(parameters))
                 run.checkpoint.save(state, config.get_config(), self.get_config())
             if stop:
                 return True
@@ -478,10 +549,39 @@ def _weights_reference(weights: str | os.PathLike | None) -> str | None:
     return str(pathlib.Path(weights).resolve()) if os.path.isfile(weights) else str(weights)
 
 
-def _check_resumable(state: checkpoints.DreamState, shapes, config: config_lib.DreamConfig) -> None:
-    """Raises a ValueError if `state` cannot be a state of a dream through `shapes` with `config`."""
-    if not (0 <= state.octave < len(shapes) and 0 <= state.step <= config.steps
-            and tuple(state.image.shape) == (*shapes[state.octave], 3)):
+def _check_batch(batch: int | None, needed: int) -> int:
+    """The batch of images to dream: `batch`, or `needed` (what the objective's `per_image` terms name) for None."""
+    if batch is None:
+        return needed
+    if not (checks.is_int(batch) and batch >= needed):
+        raise ValueError(f"batch must be an int >= {needed} (the images the objective names). Received: "
+                         f"batch={batch!r}")
+    return batch
+
+
+def _optimizer_state(parameters: Sequence[optimizers.ParameterStep]) -> dict[str, np.ndarray]:
+    """The parameters and moments of every image, for a checkpoint: one image's as they are, a batch's by image."""
+    if len(parameters) == 1:
+        return parameters[0].state()
+    return {f"image{member}_{name}": array for member, step in enumerate(parameters)
+            for name, array in step.state().items()}
+
+
+def _image_state(state: Mapping[str, np.ndarray], member: int, batch: int) -> dict[str, np.ndarray]:
+    """Image `member`'s part of an `_optimizer_state`."""
+    if batch == 1:
+        return dict(state)
+    prefix = f"image{member}_"
+    return {name[len(prefix):]: array for name, array in state.items() if name.startswith(prefix)}
+
+
+def _check_resumable(state: checkpoints.DreamState, shapes, config: config_lib.DreamConfig, batch: int) -> None:
+    """Raises a ValueError if `state` cannot be a state of a dream of `batch` images through `shapes` with
+    `config`."""
+    expected = (*shapes[state.octave], 3) if 0 <= state.octave < len(shapes) else None
+    if batch > 1 and expected is not None:
+        expected = (batch, *expected)
+    if not (expected is not None and 0 <= state.step <= config.steps and tuple(state.image.shape) == expected):
         raise ValueError(
             f"resume_from does not fit this dream: octave {state.octave}, step {state.step}, image "
             f"{tuple(state.image.shape)}; the dream has octaves {shapes} of {config.steps} steps"

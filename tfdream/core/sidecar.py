@@ -18,7 +18,8 @@
 The input is a `sources.Source`'s record: a file (`path`, `sha256`), one of the bundled samples (`sample`,
 `sha256`), or seeded noise (`noise_size`: [height, width]). Every part is a `get_config()` that the matching
 `from_config` reads back (`Sidecar`). `rerun` rebuilds the dreamer with `Dreamer.from_config` and dreams again
-with the same config and seed; on the same machine and versions the image is bit-identical.
+with the same config and seed; on the same machine and versions the image is bit-identical. An image of a batch
+dreamed together (`Dreamer(batch=N)`) says which it is (`"member": 3`): its rerun dreams the whole batch again.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class Sidecar:
         versions: Versions of tfdream, TensorFlow, Keras, Python and NumPy that made it.
         checkpoint: File name of the checkpoint beside the image that an interrupted dream goes on from
             (`resume`), or None.
+        member: Which image of a batch dreamed together the image is (`DreamResult.member`), or None.
     """
 
     image: str
@@ -87,6 +89,7 @@ class Sidecar:
     interrupted: bool = False
     versions: Mapping[str, str] = dataclasses.field(default_factory=dict)
     checkpoint: str | None = None
+    member: int | None = None
 
     @classmethod
     def of(cls, result: result_lib.DreamResult, image_path: str | os.PathLike, source: sources.Source,
@@ -100,7 +103,8 @@ class Sidecar:
             "numpy": np.__version__,
         }
         return cls(pathlib.Path(image_path).name, source, result.config, result.dreamer, len(result.history),
-                   result.interrupted, versions, None if checkpoint is None else pathlib.Path(checkpoint).name)
+                   result.interrupted, versions, None if checkpoint is None else pathlib.Path(checkpoint).name,
+                   result.member)
 
     def get_config(self) -> dict[str, Any]:
         """The JSON document (the format at the top of this module); `from_config` reads it back."""
@@ -113,6 +117,7 @@ class Sidecar:
             "steps_completed": self.steps_completed,
             "interrupted": self.interrupted,
             **({"checkpoint": self.checkpoint} if self.checkpoint is not None else {}),
+            **({"member": self.member} if self.member is not None else {}),
             "versions": dict(self.versions),
         }
 
@@ -122,7 +127,7 @@ class Sidecar:
         return cls(config.get("image", ""), sources.Source.from_config(config["input"]),
                    config_lib.DreamConfig.from_record(config["config"]), config["dreamer"],
                    config["steps_completed"], bool(config.get("interrupted", False)), config.get("versions", {}),
-                   config.get("checkpoint"))
+                   config.get("checkpoint"), config.get("member"))
 
 
 def _as_source(source: sources.Source | Mapping[str, Any]) -> sources.Source:
@@ -183,7 +188,8 @@ def rerun(
     callbacks: Sequence[callbacks_lib.Callback] = (),
     strategy: tf.distribute.Strategy | None = None,
 ) -> result_lib.DreamResult:
-    """Dreams again what the sidecar at `path` records (an interrupted dream stops at the same step).
+    """Dreams again what the sidecar at `path` records (an interrupted dream stops at the same step); an image
+    of a batch is made with its whole batch, and returned alone.
 
     Args:
         path: A sidecar JSON file.
@@ -199,7 +205,8 @@ def rerun(
     record = Sidecar.from_config(read(path))
     dreamer = dreamer_lib.Dreamer.from_config(record.dreamer, strategy=strategy)
     replay = [callbacks_lib.StopAfterSteps(record.steps_completed)] if record.interrupted else []
-    return dreamer.dream(_found_beside(record.source, path), config=record.config, callbacks=[*replay, *callbacks])
+    result = dreamer.dream(_found_beside(record.source, path), config=record.config, callbacks=[*replay, *callbacks])
+    return result if record.member is None else result.members[record.member]
 
 
 def _found_beside(source: sources.Source, sidecar_path: str | os.PathLike) -> sources.Source:

@@ -38,6 +38,7 @@ def make_gradient_fn(
     strategy: tf.distribute.Strategy | None = None,
     top: keras.layers.Dense | None = None,
     transform_stack: transforms.Stack = transforms.Stack(),
+    batch: int = 1,
 ) -> tf.types.experimental.GenericFunction:
     """Compiles `(tiles, sigma, *steering) -> (gradients, {label: value})` once for every tile size and batch.
 
@@ -53,10 +54,13 @@ def make_gradient_fn(
             into pre-softmax logits.
         transform_stack: Random transforms of the tiles before the network (`tfdream.transforms`); the
             gradient is taken against the untransformed tiles, through the transforms.
+        batch: Images dreamed together (`tfdream.objectives.batches`); above 1 the step also takes the image of
+            every tile, int32 (n,), with every image's tile at one grid position together.
 
     Returns:
         A `tf.function` with a fixed input signature: tiles float32 (n, h, w, 3), the blur sigma (a scalar, 0
-        for none), then `step_signature(objective)`, then with transforms their seed, int32 (2,). It returns
+        for none), then `step_signature(objective)`, then for a batch the tiles' images, then with transforms
+        their seed, int32 (2,). It returns
         each tile's gradient of its own objective (float32, same shape as `tiles`; tiles never see each other)
         and every term's value per tile (float32 (n,)). Terms with a mask are differentiated separately, one
         backward pass per mask, and their gradients scaled by their mask's tile before they are summed.
@@ -65,6 +69,9 @@ def make_gradient_fn(
     if groups and strategy is not None:
         raise ValueError("term masks cannot be combined with a strategy yet: give the mask to dream(mask=...) "
                          "or dream on one device")
+    if batch > 1 and strategy is not None:
+        raise ValueError(f"a batch of images cannot be combined with a strategy yet: dream on one device. "
+                         f"Received: batch={batch}")
     if objective.needs_top and top is None:
         raise ValueError("the objective has a class term: pass the classifier's top (classifiers.classifier_top)")
     input_size = classifiers.fixed_input_size(extractor)
@@ -75,6 +82,9 @@ def make_gradient_fn(
     def tile_gradients(tiles, sigma, *steering_inputs):
         if transform_stack:
             *steering_inputs, seed = steering_inputs
+        members = None
+        if batch > 1:
+            *steering_inputs, members = steering_inputs
         masks = steering_inputs[0] if groups else None
         guides = dict(zip(guide_labels, steering_inputs[1 if groups else 0 :]))
         # The objective is a mean, so its gradient per pixel shrinks with the tile's area: scaling the loss by
@@ -90,7 +100,7 @@ def make_gradient_fn(
                 activations = dict(activations)
                 features = tf.cast(activations.pop(classifiers.TOP_INPUT), tf.float32)
                 activations[objectives.LOGITS] = tf.matmul(features, logits[0]) + logits[1]
-            per_term = objective.values(objectives.TermInputs(activations, tiles, guides))
+            per_term = objective.values(objectives.TermInputs(activations, tiles, guides, members, batch))
             if not groups:
                 scaled = tf.reduce_sum(objective.total(per_term)) * area
             else:
@@ -107,6 +117,8 @@ def make_gradient_fn(
         return smoothing.smooth(gradients, sigma), per_term
 
     signature = TILE_SIGNATURE + step_signature(objective)
+    if batch > 1:
+        signature += (tf.TensorSpec([None], tf.int32, name="members"),)
     if transform_stack:
         signature += (tf.TensorSpec([2], tf.int32, name="transform_seed"),)
     if strategy is None:
@@ -125,24 +137,25 @@ def bind_sigma(
 
     `transform_seed` (int32 (2,)) is the step's draw of the transforms, for a step compiled with transforms.
 
-    The function takes the tiles, and the term-mask tiles (n, h, w, groups) when the objective has term masks.
+    The function takes the tiles, the term-mask tiles (n, h, w, groups) when the objective has term masks, and
+    for a batch of images the image of every tile, int32 (n,).
     With `laplacian_levels` > 0, each tile's gradient is band-normalized (`smoothing.laplacian_normalize`)
     before the blur, in `smoothing.normalize_bands_and_smooth`: compiled once per process, not per network.
     """
     sigma = tf.constant(sigma, tf.float32)
     levels = tf.constant(laplacian_levels, tf.int32)
     no_blur = tf.constant(0.0, tf.float32)
-    trailing = tuple(tf.constant(features, tf.float32) for features in guides)
-    if transform_seed is not None:
-        trailing += (tf.constant(transform_seed, tf.int32),)
+    guide_inputs = tuple(tf.constant(features, tf.float32) for features in guides)
+    seed = () if transform_seed is None else (tf.constant(transform_seed, tf.int32),)
 
-    def run(tiles: np.ndarray, masks: np.ndarray | None = None):
-        extra = () if masks is None else (tf.constant(masks),)
+    def run(tiles: np.ndarray, masks: np.ndarray | None = None, members: np.ndarray | None = None):
+        extra = (*(() if masks is None else (tf.constant(masks),)), *guide_inputs,
+                 *(() if members is None else (tf.constant(members, tf.int32),)), *seed)
         if laplacian_levels:
-            gradients, values = gradient_fn(tf.constant(tiles), no_blur, *extra, *trailing)
+            gradients, values = gradient_fn(tf.constant(tiles), no_blur, *extra)
             gradients = smoothing.normalize_bands_and_smooth(gradients, levels, sigma)
         else:
-            gradients, values = gradient_fn(tf.constant(tiles), sigma, *extra, *trailing)
+            gradients, values = gradient_fn(tf.constant(tiles), sigma, *extra)
         return gradients.numpy(), {label: value.numpy() for label, value in values.items()}
 
     return run

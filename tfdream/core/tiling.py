@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -152,29 +152,36 @@ def _runs(start: int, length: int, size: int) -> list[tuple[int, int, int]]:
 
 
 def tiled_gradient(
-    image: np.ndarray,
+    image: np.ndarray | Sequence[np.ndarray],
     gradient_fn: TileGradientFn,
     grid: TileGrid,
     shift: tuple[int, int],
     batch_size: int,
-    out: np.ndarray,
+    out: np.ndarray | Sequence[np.ndarray],
     masks: np.ndarray | None = None,
 ) -> tuple[dict[str, float], int]:
     """Blends per-tile gradients of `image` (rolled by `shift`) into `out`.
 
     Args:
-        image: float32 (H, W, 3), model space.
+        image: float32 (H, W, 3), model space; or a list of such images dreamed together (a batch, see
+            `tfdream.objectives.batches`): their tiles at one grid position go through the network together,
+            image by image, and `gradient_fn` also gets the image of every tile (int32 (n,), as `members`).
         gradient_fn: Gradient and per-term values of a batch of tiles.
         grid: Tile layout for (H, W).
         shift: Roll (dy, dx) applied to the image before tiling.
-        batch_size: Tiles per network call; halved and retried when the device runs out of memory.
-        out: float32 (H, W, 3), overwritten with the blended gradient.
+        batch_size: Tiles per network call (for a batch of images, rounded down to whole grid positions, at
+            least one); halved and retried when the device runs out of memory.
+        out: float32 (H, W, 3), overwritten with the blended gradient; a list of them for a list of images.
         masks: Optional float32 (H, W, k) per-pixel maps cut into tiles like the image and passed to
             `gradient_fn` as its second argument (the term masks of `tfdream.steps`).
 
     Returns:
-        (mean per-term value over tiles, the batch size that worked).
+        (mean per-term value over the tiles, the batch size that worked); for a list of images the mean over
+        each image's tiles, float64 (images,) per term.
     """
+    several = not isinstance(image, np.ndarray)
+    images, outs = (list(image), list(out)) if several else ([image], [out])
+    members = len(images)
     height, width = grid.shape
     th, tw = grid.tile
     row_runs = [_runs(y0 - shift[0], th, height) for y0 in grid.ys]
@@ -187,33 +194,41 @@ def tiled_gradient(
                 yield ((slice(source_y, source_y + count_y), slice(source_x, source_x + count_x)),
                        (slice(offset_y, offset_y + count_y), slice(offset_x, offset_x + count_x)))
 
-    out.fill(0.0)
-    sums: dict[str, float] = {}
-    positions = list(grid.positions())
+    for array in outs:
+        array.fill(0.0)
+    sums: dict[str, float | np.ndarray] = {}
+    tiles_of = [(member, i, j) for i, j in grid.positions() for member in range(members)]
+    batch_size = max(members, batch_size - batch_size % members)
     done = 0
-    while done < len(positions):
-        chunk = positions[done : done + batch_size]
-        tiles = np.empty((len(chunk), th, tw, image.shape[2]), np.float32)
+    while done < len(tiles_of):
+        chunk = tiles_of[done : done + batch_size]
+        tiles = np.empty((len(chunk), th, tw, images[0].shape[2]), np.float32)
         mask_tiles = None if masks is None else np.empty((len(chunk), th, tw, masks.shape[2]), np.float32)
-        for index, (i, j) in enumerate(chunk):
+        for index, (member, i, j) in enumerate(chunk):
             for source, target in windows(i, j):
-                tiles[index][target] = image[source]
+                tiles[index][target] = images[member][source]
                 if mask_tiles is not None:
                     mask_tiles[index][target] = masks[source]
+        extra = {} if not several else {"members": np.array([member for member, _, _ in chunk], np.int32)}
         try:
-            gradients, values = gradient_fn(tiles) if masks is None else gradient_fn(tiles, mask_tiles)
+            gradients, values = (gradient_fn(tiles, **extra) if masks is None else
+                                 gradient_fn(tiles, mask_tiles, **extra))
         except tf.errors.ResourceExhaustedError:
-            if batch_size == 1:
+            if batch_size <= members:
                 raise
-            batch_size //= 2
+            batch_size = max(members, batch_size // 2 - (batch_size // 2) % members)
             logger.warning("out of memory with %d tiles per batch: retrying with %d", len(chunk), batch_size)
             continue
-        for (i, j), gradient in zip(chunk, gradients):
+        for (member, i, j), gradient in zip(chunk, gradients):
             weighted = gradient * grid.wy[i][:, None, None]
             weighted *= grid.wx[j][None, :, None]
             for source, target in windows(i, j):
-                out[source] += weighted[target]
+                outs[member][source] += weighted[target]
         for label, value in values.items():
-            sums[label] = sums.get(label, 0.0) + float(np.sum(value, dtype=np.float64))
+            if several:
+                value = np.bincount(extra["members"], weights=np.asarray(value, np.float64), minlength=members)
+            else:
+                value = float(np.sum(value, dtype=np.float64))
+            sums[label] = sums.get(label, 0.0) + value
         done += len(chunk)
     return {label: total / grid.count for label, total in sums.items()}, batch_size
