@@ -16,9 +16,8 @@ import tempfile
 from absl import app, flags, logging
 
 from tfdream import renders
-from tfdream.core import callbacks, config, dreamer
-from tfdream.io import files, images, samples
-from tfdream.studies import compare
+from tfdream.core import callbacks, config, dreamer, history
+from tfdream.io import files, images, samples, sheets
 
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", "docs/gallery", "Folder of the gallery files.")
 _MODEL = flags.DEFINE_string("model", "vgg16", "Model name or saved .keras model.")
@@ -52,10 +51,10 @@ def main(argv):
                                  callbacks=_progress(render), **{**renders.options(render), **overrides})
             results.append(result)
             labels.append(f"{source}, {render} ({result.config.normalization})")
-    sheet = compare.contact_sheet([result.image for result in results], labels, columns=4,
-                                  width=_SHEET_WIDTH.value)
+    sheet = sheets.contact_sheet([result.image for result in results], labels, columns=4,
+                                 width=_SHEET_WIDTH.value)
     images.save_image(sheet, folder / f"{model}_std_vs_laplacian.png", overwrite=True)
-    figure = compare.loss_figure([result.history for result in results], labels, columns=4)
+    figure = history.loss_figure([result.history for result in results], labels, columns=4)
     files.save_figure(figure, folder / f"{model}_std_vs_laplacian_losses.png", overwrite=True)
     channels = renders.parse_channels(_CHANNELS.value)
     with tempfile.TemporaryDirectory() as work:

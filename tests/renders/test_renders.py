@@ -10,7 +10,7 @@ import PIL.Image
 import pytest
 from absl.testing import flagsaver
 
-from tfdream import DreamConfig, cli, renders
+from tfdream import DreamConfig, cli, renders, testing
 from tfdream.core import sidecar
 from tfdream.io import noise
 
@@ -92,6 +92,26 @@ def test_channel_gallery_writes_a_sheet_and_rerunnable_channels(saved_tiny_model
     np.testing.assert_array_equal(sidecar.rerun(folder / "conv2_c0003.json").image, gallery.results[1].image)
 
 
+def test_a_gallery_in_batches_dreams_each_channel_as_one_at_a_time_and_reruns_it(saved_tiny_model, tmp_path):
+    config = DreamConfig(steps=2, octaves=(-1, 0), seed=0)
+    photo = tmp_path / "photo.png"
+    PIL.Image.fromarray(testing.sample_image(40, 40)).save(photo)
+    alone = renders.channel_gallery(saved_tiny_model, "conv2", [0, 3, 5], tmp_path / "alone.png", image=photo,
+                                    config=config)
+    batched = renders.channel_gallery(saved_tiny_model, "conv2", [0, 3, 5], tmp_path / "batched.png", image=photo,
+                                      config=config, batch=2)
+    assert batched.channels == [0, 3, 5] and [r.member for r in batched.results] == [0, 1, None]
+    for one, other in zip(alone.results, batched.results):
+        assert np.abs(one.image.astype(int) - other.image).max() <= 2
+    folder = tmp_path / "batched_channels"
+    record = json.loads((folder / "conv2_c0003.json").read_text())
+    assert record["member"] == 1 and record["dreamer"]["batch"] == 2
+    assert record["dreamer"]["model"] == str(saved_tiny_model)
+    np.testing.assert_array_equal(sidecar.rerun(folder / "conv2_c0003.json").image, batched.results[1].image)
+    with pytest.raises(ValueError, match="batch must be an int >= 1"):
+        renders.channel_gallery(saved_tiny_model, "conv2", [0], tmp_path / "x.png", size=(32, 32), batch=0)
+
+
 def test_channel_gallery_checks_channels_before_any_dream(saved_tiny_model, tmp_path):
     with pytest.raises(ValueError, match=r"channels for layer 'conv2' must be < 16"):
         renders.channel_gallery(saved_tiny_model, "conv2", [0, 16], tmp_path / "sheet.png", size=(32, 32))
@@ -115,6 +135,17 @@ def test_channels_command_writes_the_gallery(saved_tiny_model, tmp_path):
     assert record["input"] == {"noise_size": [32, 32]}
 
 
+def test_dream_batch_writes_one_sheet_whose_sidecar_reruns_the_batch(saved_tiny_model, tmp_path):
+    out = tmp_path / "diverse.png"
+    assert tfdream("dream", out, f"--model={saved_tiny_model}", "--objective=conv3 + diversity('conv2')",
+                   "--batch=3", "--steps=2", "--octaves=0", "--size=32,32", "--seed=0", "--noprogress") == 0
+    record = json.loads((tmp_path / "diverse.json").read_text())
+    assert record["dreamer"]["batch"] == 3 and "member" not in record
+    again = sidecar.rerun(tmp_path / "diverse.json")
+    assert again.image.shape == (3, 32, 32, 3)
+    np.testing.assert_array_equal(np.asarray(PIL.Image.open(out)), again.picture())
+
+
 def test_dream_render_flag_sets_the_recipe(saved_tiny_model, tmp_path):
     out = tmp_path / "dream.png"
     assert tfdream("dream", out, f"--model={saved_tiny_model}", "--render=lapnorm", "--steps=2", "--size=32,32",
@@ -135,6 +166,17 @@ def test_bad_arguments_give_one_line_errors(saved_tiny_model, tmp_path, caplog, 
                    *rest) == cli.EXIT_USAGE
     (error,) = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
     assert message in error and "\n" not in error
+
+
+@pytest.mark.parametrize("args", [("channels", "--layer=conv2", "--channels=1"), ("dream", "--layers=conv2")],
+                         ids=["channels", "dream"])
+def test_a_batch_below_one_is_refused_in_one_line(saved_tiny_model, tmp_path, capsys, args):
+    command, *rest = args
+    assert tfdream(command, tmp_path / "x.png", f"--model={saved_tiny_model}", "--size=32,32", "--batch=0",
+                   *rest) == cli.EXIT_USAGE
+    error = capsys.readouterr().err.strip()
+    assert "--batch=0: 0 is not a positive integer" in error and "\n" not in error
+    assert not (tmp_path / "x.png").exists() and not (tmp_path / "x_channels").exists()
 
 
 @pytest.mark.large  # a process dreaming four renders and two channels: about 20 s

@@ -14,13 +14,15 @@ LAYER = flags.DEFINE_string("layer", None, "channels: the layer whose channels a
 
 
 @command.command(NAME, [shared.MODEL, shared.WEIGHTS, LAYER, shared.CHANNELS, shared.LOSS, shared.PREPROCESSING,
-                  shared.MIN_SIZE, shared.JIT_COMPILE, shared.PRECISION, shared.STRATEGY, *shared.CONFIG.values(),
+                  shared.MIN_SIZE, shared.JIT_COMPILE, shared.PRECISION, shared.STRATEGY, shared.BATCH,
+                  *shared.CONFIG.values(),
                   shared.RENDER, shared.INPUT, shared.SIZE, shared.MAX_DIM, shared.OUTPUT, shared.OVERWRITE,
                   shared.PROGRESS, shared.TENSORBOARD])
 def channels_main(argv: list[str]) -> int:
     """Dreams each channel of one layer as its own objective: a contact sheet plus every channel's dream.
 
     USAGE: tfdream channels [INPUT] OUTPUT --layer=LAYER --channels=0-15 [--render=lapnorm] [--size=128,128]
+      [--batch=8]
       OUTPUT: the contact sheet; each channel's image, sidecar and loss history go to OUTPUT_STEM_channels/
     """
     from tfdream.core import callbacks
@@ -36,7 +38,7 @@ def channels_main(argv: list[str]) -> int:
             shared.MODEL.value, LAYER.value, channels, output, image=source.path, size=source.size,
             config=shared.config(), max_dim=shared.MAX_DIM.value,
             dreamer_options=shared.dreamer_options(read_channels=False), overwrite=shared.OVERWRITE.value,
-            make_callbacks=dreaming.per_run_callbacks(stop),
+            make_callbacks=dreaming.per_run_callbacks(stop), batch=shared.BATCH.value or shared.CHANNELS_PER_BATCH,
         )
     interrupted = " (interrupted: later channels skipped)" if gallery.interrupted else ""
     logging.info("wrote %s and %d channels to %s%s", gallery.files["sheet"], len(gallery.channels),

@@ -30,7 +30,8 @@ def _steered(layers):
                               channels=shared.channels())
 
 
-@command.command(NAME, [*shared.DREAM, shared.OUTPUT, *shared.HISTORY, shared.CHECKPOINT_EVERY, *STEERING_FLAGS])
+@command.command(NAME, [*shared.DREAM, shared.BATCH, shared.OUTPUT, *shared.HISTORY, shared.CHECKPOINT_EVERY,
+                        *STEERING_FLAGS])
 def dream_main(argv: list[str]) -> int:
     """Dreams one image.
 
@@ -53,7 +54,8 @@ def dream_main(argv: list[str]) -> int:
     options = shared.dreamer_options()
     if isinstance(layers, objectives.Objective):
         options["channels"] = None  # already in the objective's terms
-    dreamer = dreamer_lib.Dreamer(shared.per_model(str(runs[0].model), str), layers, **options)
+    dreamer = dreamer_lib.Dreamer(shared.per_model(str(runs[0].model), str), layers, batch=shared.BATCH.value,
+                                  **options)
     checkpointer = checkpoints.Checkpointer(checkpoints.checkpoint_path(output), source=source.get_config(),
                                             image_path=output, every=shared.checkpoint_seconds())
     with callbacks.StopOnInterrupt() as stop:

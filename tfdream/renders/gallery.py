@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tfdream import models, objectives
+from tfdream.base import checks
 from tfdream.core import callbacks as callbacks_lib
 from tfdream.core import config as config_lib
 from tfdream.core import dreamer as dreamer_lib
@@ -63,14 +64,25 @@ class ChannelDreamers:
 
     def dreamer(self, layer: str, channel: int) -> dreamer_lib.Dreamer:
         """A `Dreamer` of channel `channel` of `layer` over the shared network."""
+        return self._dreamer({layer: 1.0}, channels={layer: [channel]})
+
+    def batch_dreamer(self, layer: str, channels: Sequence[int]) -> dreamer_lib.Dreamer:
+        """A `Dreamer` of a batch of images, image `m` dreaming channel `channels[m]` of `layer` (its
+        `objectives.per_image` objective), over the shared network: one compiled step for them all."""
+        reduction = self.options.get("loss", "mean")
+        return self._dreamer(objectives.per_image([objectives.layer(layer, channels=[channel], reduction=reduction)
+                                                   for channel in channels]))
+
+    def _dreamer(self, layers, **options) -> dreamer_lib.Dreamer:
         if self._first is None:
-            self._first = dreamer_lib.Dreamer(self.model, {layer: 1.0}, channels={layer: [channel]}, **self.options)
+            self._first = dreamer_lib.Dreamer(self.model, layers, **options, **self.options)
             return self._first
         first = self._first
-        shared = {key: value for key, value in self.options.items() if key in ("loss", "jit_compile", "strategy")}
-        return dreamer_lib.Dreamer(first.loaded.model, {layer: 1.0}, channels={layer: [channel]},
-                                   preprocessing=first.loaded.preprocessing, min_size=first.min_size,
-                                   precision=first.precision, **shared)
+        keep = ("jit_compile", "strategy") if isinstance(layers, objectives.Objective) else ("loss", "jit_compile",
+                                                                                             "strategy")
+        shared = {key: value for key, value in self.options.items() if key in keep}
+        return dreamer_lib.Dreamer(first.loaded.model, layers, preprocessing=first.loaded.preprocessing,
+                                   min_size=first.min_size, precision=first.precision, **options, **shared)
 
     def channel_count(self, layer: str) -> int:
         """The number of channels of `layer` (an unknown layer names close matches)."""
@@ -81,7 +93,8 @@ class ChannelDreamers:
     def record_loaded_model(self, result: result_lib.DreamResult) -> None:
         """Makes `result`'s dreamer record name the model as loaded (name or file), not the in-memory network,
         so that its sidecar reruns."""
-        result.dreamer = {**self._first.get_config(), "terms": result.dreamer["terms"]}
+        result.dreamer = {**self._first.get_config(), "terms": result.dreamer["terms"],
+                          "batch": result.dreamer["batch"]}
 
 
 def channel_gallery(
@@ -99,13 +112,18 @@ def channel_gallery(
     columns: int = 4,
     sheet_width: int = 128,
     overwrite: bool = False,
+    batch: int = 1,
 ) -> Gallery:
     """Dreams every channel of `layer` as its own objective and writes a contact sheet of them to `output`.
 
-    The network is loaded once: each channel gets a `Dreamer` over the same `keras.Model` (a new objective
-    needs a new compiled step, not a new network), and its sidecar records `model` and its weights so that
-    `tfdream rerun` makes the channel again. Every output path is checked before the first dream; an
-    interrupted channel keeps its partial dream and later channels are skipped.
+    The network is loaded once: each channel, or each `batch` of channels dreamed together in one compiled step
+    (image `m` of the batch dreaming its channel alone, `objectives.per_image`), gets a `Dreamer` over the same
+    `keras.Model`, and each channel's sidecar records `model` and its weights (and its place in its batch) so
+    that `tfdream rerun` makes the channel again. Every output path is checked before the first dream; an
+    interrupted channel (or batch) keeps its partial dream and later channels are skipped.
+
+    A batch's first image starts from the noise a dream of one channel starts from, the others from noise of
+    their own seeds; from a photo, each image of a batch is the dream of its channel alone.
 
     Args:
         model: A name in `tfdream.models.MODELS` or a path to a saved `.keras` model.
@@ -117,10 +135,12 @@ def channel_gallery(
         config: The `DreamConfig` of every channel (one seed for all; e.g. `DreamConfig(**options("lapnorm"))`).
         max_dim: Downscale the input so its longer side is at most this.
         dreamer_options: Further `Dreamer` keyword arguments (`weights`, `loss`, `precision`, ...).
-        make_callbacks: Channel file stem -> callbacks for that channel's dream.
+        make_callbacks: Channel file stem (a batch's: its first and last channels', `layer_c0000-c0015`) ->
+            callbacks for that dream.
         columns: Images per row of the sheet.
         sheet_width: Width in pixels of each image in the sheet.
         overwrite: Replace existing outputs.
+        batch: Channels dreamed together, >= 1 (16 channels in batches of 8: two dreams).
 
     Returns:
         A `Gallery`.
@@ -128,6 +148,8 @@ def channel_gallery(
     channels = [int(channel) for channel in channels]
     if not channels or len(set(channels)) != len(channels) or min(channels) < 0:
         raise ValueError(f"channels must be distinct indices >= 0, at least one. Received: channels={channels}")
+    if not (checks.is_int(batch) and batch >= 1):
+        raise ValueError(f"batch must be an int >= 1. Received: batch={batch!r}")
     output, folder = pathlib.Path(output), gallery_folder(output)
     stems = [channel_stem(layer, channel) for channel in channels]
     images.check_output_path(output, overwrite=overwrite)
@@ -145,14 +167,17 @@ def channel_gallery(
     objectives.layer(layer, channels=channels).check_channels({layer: dreamers.channel_count(layer)})
     folder.mkdir(exist_ok=True)
     done, results, written = [], [], {}
-    for channel, stem in zip(channels, stems):
-        dreamer = dreamers.dreamer(layer, channel)
+    for start in range(0, len(channels), batch):
+        group, group_stems = channels[start : start + batch], stems[start : start + batch]
+        dreamer = dreamers.dreamer(layer, group[0]) if len(group) == 1 else dreamers.batch_dreamer(layer, group)
+        run_stem = group_stems[0] if len(group) == 1 else f"{group_stems[0]}-{group_stems[-1].rsplit('_', 1)[-1]}"
         result = dreamer.dream(image, size=size, config=config, max_dim=max_dim,
-                               callbacks=make_callbacks(stem) if make_callbacks else ())
-        dreamers.record_loaded_model(result)
-        written.update(sidecar.save_run(result, folder, stem, source, overwrite=overwrite))
-        done.append(channel)
-        results.append(result)
+                               callbacks=make_callbacks(run_stem) if make_callbacks else ())
+        for channel, stem, member in zip(group, group_stems, result.members or (result,)):
+            dreamers.record_loaded_model(member)
+            written.update(sidecar.save_run(member, folder, stem, source, overwrite=overwrite))
+            done.append(channel)
+            results.append(member)
         if result.interrupted:
             break
     labels = [f"{layer} {channel}" for channel in done]
