@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tfdream import Dreamer, objectives, testing
-from tfdream.core import callbacks, checkpoints, sidecar, tiling
+from tfdream.core import callbacks, checkpoints, memory, sidecar, tiling
 from tfdream.io import sources
 
 CHANNELS = (0, 3, 5)
@@ -123,6 +123,10 @@ def test_batch_options_are_checked(model):
     assert four.memory_estimate((64, 64), shapes, config).image_arrays == 4 * one.memory_estimate(
         (64, 64), shapes, config).image_arrays
     assert "batch=4" in repr(four) and four.get_config()["batch"] == 4
+    with pytest.raises(memory.InsufficientMemoryError, match="a batch of 4 dreams of 2000x2000 pixels needs .* fewer "
+                       "images in the batch"):
+        memory.check(four.memory_estimate((2000, 2000), [(2000, 2000)], config), 10**8,
+                     memory.dream_size((2000, 2000), 4), 4)
 
 
 def test_the_tiles_of_a_batch_come_grid_position_by_position_with_their_images():

@@ -327,7 +327,7 @@ class Dreamer:
         memory.check_input(input_shape, decoded_shape)  # before the estimate traces the network
         shapes = self._octave_shapes(input_shape, config)
         memory.check(self.memory_estimate(input_shape, shapes, config, decoded_shape), memory.available_bytes(),
-                     memory.dream_size(input_shape))
+                     memory.dream_size(input_shape, self.batch), self.batch)
         if not isinstance(source, sources.Source):
             start = self._preprocess(images.load_image(source, max_dim=max_dim))
             return [start] + [start.copy() for _ in range(self.batch - 1)], shapes

@@ -173,13 +173,14 @@ def _read(path: str) -> str | None:
         return None
 
 
-def check(needed: MemoryEstimate, available: int | None, what: str) -> None:
+def check(needed: MemoryEstimate, available: int | None, what: str, batch: int = 1) -> None:
     """Raises `InsufficientMemoryError` when `needed.total` exceeds `available` (no check when None).
 
     Args:
         needed: The estimate.
         available: Bytes available (`available_bytes()`).
         what: The dream in words, for the message, e.g. "a dream of 200000x200000".
+        batch: The images dreamed together (the message then suggests fewer).
     """
     if available is None or needed.total <= available:
         return
@@ -187,14 +188,16 @@ def check(needed: MemoryEstimate, available: int | None, what: str) -> None:
         f"{what} needs {'at least' if not needed.tiles else 'about'} {format_bytes(needed.total)} of memory "
         f"(full-size arrays {format_bytes(needed.image_arrays)}"
         f"{f', one batch of tiles {format_bytes(needed.tiles)}' if needed.tiles else ''}) but "
-        f"{format_bytes(available)} is available: use a smaller max_dim or size, fewer upscaled octaves, or a "
-        "smaller tile_size or batch_pixels"
+        f"{format_bytes(available)} is available: use a smaller max_dim or size, fewer upscaled octaves, "
+        f"{'fewer images in the batch, ' if batch > 1 else ''}or a smaller tile_size or batch_pixels"
     )
 
 
-def dream_size(input_shape: tuple[int, int]) -> str:
-    """A dream of this (height, width) input in words, for the refusal: "a dream of 640x480 pixels"."""
-    return f"a dream of {input_shape[1]}x{input_shape[0]} pixels"
+def dream_size(input_shape: tuple[int, int], batch: int = 1) -> str:
+    """A dream of this (height, width) input in words, for the refusal: "a dream of 640x480 pixels" (or "a batch
+    of 4 dreams of ...")."""
+    dreams = "a dream" if batch == 1 else f"a batch of {batch} dreams"
+    return f"{dreams} of {input_shape[1]}x{input_shape[0]} pixels"
 
 
 def check_input(input_shape: tuple[int, int], decoded_shape: tuple[int, int] | None = None) -> None:
