@@ -43,6 +43,17 @@ _SCRIPT = textwrap.dedent("""
                   strategy=strategy).dream(image, **options)
     report["dream_max_difference"] = int(np.abs(one.image.astype(int) - two.image).max())
     report["history_equal"] = bool(np.allclose(one.history.values("total"), two.history.values("total"), rtol=1e-5))
+
+    units = objectives.per_image([objectives.layer("conv3", channels=[c]) for c in (1, 4, 7)])
+    one = Dreamer(testing.tiny_model(), units, preprocessing="inception", precision="float32").dream(image, **options)
+    two = Dreamer(testing.tiny_model(), units, preprocessing="inception", precision="float32",
+                  strategy=strategy).dream(image, **options)
+    report["batch_max_difference"] = int(np.abs(one.image.astype(int) - two.image).max())
+    try:
+        Dreamer(testing.tiny_model(), units + objectives.diversity("conv2"), preprocessing="inception",
+                strategy=strategy)
+    except ValueError as error:
+        report["diversity_refused"] = str(error)
     print("REPORT" + json.dumps(report))
 """)
 
@@ -68,3 +79,8 @@ def test_spread_function_traces_once(report):
 
 def test_dream_on_two_replicas_equals_one_device(report):
     assert report["dream_max_difference"] <= 1 and report["history_equal"]
+
+
+def test_a_batch_of_images_on_two_replicas_equals_one_device_and_comparisons_are_refused(report):
+    assert report["batch_max_difference"] <= 1
+    assert "compare the images of a batch cannot be combined with a strategy" in report["diversity_refused"]

@@ -20,6 +20,7 @@ def spread(
     strategy: tf.distribute.Strategy,
     replica_fn: Callable[..., tf.Tensor],
     input_signature: Sequence[tf.TensorSpec],
+    per_tile: Sequence[int] = (),
 ) -> tf.types.experimental.GenericFunction:
     """Compiles `(tiles, *args) -> replica_fn` results over a whole batch, each replica taking its share.
 
@@ -27,6 +28,8 @@ def spread(
         strategy: Where the replicas are; `replica_fn`'s variables must have been made in its scope.
         replica_fn: `(tiles (n, h, w, c), *args) -> nest of tensors with a leading tile axis`.
         input_signature: Of `(tiles, *args)`, tiles first.
+        per_tile: Indices into `args` of inputs with one row per tile (a batch's `members`), shared out with
+            the tiles; the other arguments go whole to every replica.
 
     Returns:
         A `tf.function` with `input_signature`, returning `replica_fn`'s nest for all tiles, in order.
@@ -37,14 +40,18 @@ def spread(
     def on_replica(tiles, *args):
         share = tf.shape(tiles)[0] // replicas
         first = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.int32) * share
+        args = [arg[first : first + share] if index in per_tile else arg for index, arg in enumerate(args)]
         return replica_fn(tiles[first : first + share], *args)
+
+    def padded(rows, padding):
+        return tf.concat([rows, tf.repeat(rows[:1], padding, axis=0)], axis=0)
 
     @tf.function(input_signature=input_signature)
     def run(tiles, *args):
         count = tf.shape(tiles)[0]
         padding = -count % replicas
-        padded = tf.concat([tiles, tf.repeat(tiles[:1], padding, axis=0)], axis=0)
-        results = strategy.run(on_replica, args=(padded, *args))
+        args = [padded(arg, padding) if index in per_tile else arg for index, arg in enumerate(args)]
+        results = strategy.run(on_replica, args=(padded(tiles, padding), *args))
         return tf.nest.map_structure(
             lambda value: tf.concat(strategy.experimental_local_results(value), 0)[:count], results
         )

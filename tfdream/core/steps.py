@@ -69,9 +69,10 @@ def make_gradient_fn(
     if groups and strategy is not None:
         raise ValueError("term masks cannot be combined with a strategy yet: give the mask to dream(mask=...) "
                          "or dream on one device")
-    if batch > 1 and strategy is not None:
-        raise ValueError(f"a batch of images cannot be combined with a strategy yet: dream on one device. "
-                         f"Received: batch={batch}")
+    compared = [term.label for term in objective.terms if term.compares_images]
+    if batch > 1 and strategy is not None and compared:
+        raise ValueError(f"terms that compare the images of a batch cannot be combined with a strategy yet (each "
+                         f"replica sees part of a batch): dream on one device. Received: {compared}")
     if objective.needs_top and top is None:
         raise ValueError("the objective has a class term: pass the classifier's top (classifiers.classifier_top)")
     input_size = classifiers.fixed_input_size(extractor)
@@ -117,13 +118,15 @@ def make_gradient_fn(
         return smoothing.smooth(gradients, sigma), per_term
 
     signature = TILE_SIGNATURE + step_signature(objective)
+    members_at = len(signature) - 1  # among the inputs after the tiles, which `spread` shares out with them
     if batch > 1:
         signature += (tf.TensorSpec([None], tf.int32, name="members"),)
     if transform_stack:
         signature += (tf.TensorSpec([2], tf.int32, name="transform_seed"),)
     if strategy is None:
         return tf.function(tile_gradients, input_signature=signature, jit_compile=jit_compile)
-    return distribute.spread(strategy, tf.function(tile_gradients, jit_compile=jit_compile), signature)
+    return distribute.spread(strategy, tf.function(tile_gradients, jit_compile=jit_compile), signature,
+                             per_tile=(members_at,) if batch > 1 else ())
 
 
 def bind_sigma(

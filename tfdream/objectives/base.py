@@ -70,6 +70,8 @@ class Kind:
     # Whether the term reads a classifier's logits (then `resolve` sets its class index) or a guide's features.
     needs_top: ClassVar[bool] = False
     reads_guide: ClassVar[bool] = False
+    # Whether the term compares the images of a batch with each other (it needs every image's tile at a place).
+    compares_images: ClassVar[bool] = False
     weight: float
     mask: ImageRef | None
 

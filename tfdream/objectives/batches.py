@@ -93,6 +93,7 @@ class _BatchTerm(Kind):
         mask: Per-pixel mask of this term, or None.
     """
 
+    compares_images: ClassVar[bool] = True
     layer: str
     weight: float = 1.0
     mask: ImageRef | None = None

@@ -78,9 +78,7 @@ class ChannelDreamers:
             self._first = dreamer_lib.Dreamer(self.model, layers, **options, **self.options)
             return self._first
         first = self._first
-        keep = ("jit_compile", "strategy") if isinstance(layers, objectives.Objective) else ("loss", "jit_compile",
-                                                                                             "strategy")
-        shared = {key: value for key, value in self.options.items() if key in keep}
+        shared = {key: value for key, value in self.options.items() if key in ("loss", "jit_compile", "strategy")}
         return dreamer_lib.Dreamer(first.loaded.model, layers, preprocessing=first.loaded.preprocessing,
                                    min_size=first.min_size, precision=first.precision, **options, **shared)
 
