@@ -61,8 +61,9 @@ SIZE = flags.DEFINE(flag_fields.IntsParser(2), "size", None,
 MAX_DIM = flags.DEFINE_integer("max_dim", None, "Shrink the input to at most this longer side.", lower_bound=1)
 BATCH = flags.DEFINE_integer(
     "batch", None, "dream, channels: images dreamed together in one compiled step. dream: that many images of the "
-    "objective, each from its own noise, saved as one contact sheet (with diversity(...) or channel_interpolate(...) "
-    "terms they differ; default 1). channels: that many channels at once, one image each (default "
+    "objective (from noise, each its own; from a photo, all from it), saved as one contact sheet (diversity(...) "
+    "or channel_interpolate(...) terms make them differ; default 1). channels: that many channels at once, one "
+    "image each (default "
     f"{CHANNELS_PER_BATCH}; measured in benchmarks/README.md).", lower_bound=1)
 OUTPUT = flags.DEFINE_string("output", None, "dream, rerun: output image; its sidecar .json goes beside it.")
 SIDECAR = flags.DEFINE_string("sidecar", None, "rerun: the sidecar .json of the dream to make again; resume: that of "
