@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from tfdream import DreamConfig, motion, testing
+from tfdream import DreamConfig, Dreamer, motion, testing
 from tfdream.core import callbacks, history
 from tfdream.io import images, video
 
@@ -171,6 +171,11 @@ def test_errors_come_before_any_work(tiny_dreamer, clip, tmp_path):
         motion.dream_video(tiny_dreamer, clip, tmp_path / "d.mp4", coherence="optical")
     with pytest.raises(ValueError, match=r"^zoom must be a finite number > 0\. Received: zoom=0$"):
         motion.dream_zoom(tiny_dreamer, None, tmp_path / "e.mp4", size=(32, 32), zoom=0)
+    batch = Dreamer(testing.tiny_model(), "conv3", preprocessing="inception", batch=2)
+    with pytest.raises(ValueError, match=r"^a video dreams one image per frame: .* batch=2$"):
+        motion.dream_video(batch, clip, tmp_path / "f.mp4", config=QUICK)
+    with pytest.raises(ValueError, match=r"^a zoom dreams one image per frame"):
+        motion.dream_zoom(batch, None, tmp_path / "g.mp4", size=(32, 32))
     assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4", "empty.avi", "notes.txt"]
 
 

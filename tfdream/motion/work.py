@@ -164,7 +164,11 @@ def default_work_dir(dst: pathlib.Path) -> pathlib.Path:
 
 def settings(kind: str, source: Mapping[str, Any], dreamer: dreamer_lib.Dreamer, first, later,
               **options: Any) -> dict[str, Any]:
-    """What must match for a work folder to be resumed (the seed is checked separately)."""
+    """What must match for a work folder to be resumed (the seed is checked separately); refuses a dreamer of a
+    batch of images, since a frame is one image."""
+    if dreamer.batch > 1:
+        raise ValueError(f"a {kind} dreams one image per frame: give a Dreamer of one image. Received: a Dreamer "
+                         f"with batch={dreamer.batch}")
     return {"kind": kind, "input": dict(source), "dreamer": dreamer.get_config(),
             "first": dict(first.get_config(), seed=None), "later": dict(later.get_config(), seed=None), **options}
 
