@@ -389,9 +389,10 @@ def test_every_doc_command_is_in_one_table_and_every_entry_is_in_a_doc():
     missing = [f"{doc}: {command}" for doc, command in doc_commands() if (doc, command) not in listed]
     both = [f"{doc}: {command}" for doc, command in RUN.keys() & NOT_OFFLINE.keys()]
     stale = [f"{doc}: {command}" for doc, command in [*RUN, *NOT_OFFLINE] if (doc, command) not in found]
-    assert not missing, "doc commands in neither RUN nor NOT_OFFLINE:\n" + "\n".join(missing)
-    assert not both, "doc commands in both tables:\n" + "\n".join(both)
-    assert not stale, "table entries that match no doc command (changed or removed):\n" + "\n".join(stale)
+    problems = [(missing, "doc commands in neither RUN nor NOT_OFFLINE"), (both, "doc commands in both tables"),
+                (stale, "table entries that match no doc command (changed or removed)")]
+    assert not (missing or both or stale), "\n".join(f"{title}:\n  " + "\n  ".join(found)
+                                                      for found, title in problems if found)
 
 
 def test_every_fenced_block_of_commands_says_its_language():
@@ -607,10 +608,12 @@ def check_command(command: str) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize("key", [*NOT_OFFLINE, *RUN], ids=lambda key: f"{key[0]}:{key[1][:60]}")
+@pytest.mark.parametrize("key", list(dict.fromkeys([*doc_commands(), *NOT_OFFLINE, *RUN])),
+                         ids=lambda key: f"{key[0]}:{key[1][:60]}")
 def test_command_parses(key, monkeypatch):
     """The command's program and subcommand exist; every flag it names is one of that command's or script's,
-    with a value that parses (and so does RUN's version of it), without a dream or TensorFlow in this process."""
+    with a value that parses (and so does RUN's version of it), without a dream or TensorFlow in this process.
+    A doc command in no table yet is parsed too."""
     monkeypatch.chdir(ROOT)  # the docs' paths (flagfiles, scripts) are the checkout's
     for command in [key[1], *([run_command(key)] if key in RUN else [])]:
         try:
