@@ -9,6 +9,7 @@ folder (the slow ones marked `large`). A doc can no longer drift from the code u
 
 from __future__ import annotations
 
+import ast
 import configparser
 import dataclasses
 import functools
@@ -628,6 +629,82 @@ def test_python_snippets_compile():
             compile(block.text, f"{block.doc}:{block.line}", "exec")
         except SyntaxError as error:
             raise AssertionError(f"{block.doc}:{block.line}: the ```python block does not compile: {error}") from None
+
+
+def _resolved_names(tree: ast.Module) -> dict[str, object]:
+    """What each import of a snippet binds, imported: the names of `import X` and `from X import Y`."""
+    names = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                module = importlib.import_module(alias.name)
+                names[alias.asname or alias.name.split(".")[0]] = (
+                    module if alias.asname else importlib.import_module(alias.name.split(".")[0]))
+        elif isinstance(node, ast.ImportFrom):
+            module = importlib.import_module(node.module)
+            for alias in node.names:
+                try:
+                    names[alias.asname or alias.name] = getattr(module, alias.name)
+                except AttributeError:
+                    names[alias.asname or alias.name] = importlib.import_module(f"{node.module}.{alias.name}")
+    return names
+
+
+def _attribute(node: ast.expr, names: dict[str, object]):
+    """The object `a.b.c` names where `a` is an imported name (KeyError otherwise, AttributeError if it is not)."""
+    if isinstance(node, ast.Name):
+        return names[node.id]
+    if isinstance(node, ast.Attribute):
+        return getattr(_attribute(node.value, names), node.attr)
+    if isinstance(node, ast.Call) and inspect.isclass(made := _attribute(node.func, names)):
+        return made  # an instance of an imported class: its methods are the class's
+    raise KeyError(node)
+
+
+def test_python_snippets_name_what_exists():
+    """The ```python blocks' imports import; every `module.name` they use from them exists; and a call of a
+    function or class they import takes the keyword arguments the snippet gives it."""
+    import tfdream.base.startup  # noqa: F401  (turns oneDNN on before TensorFlow, as `import tfdream` does)
+
+    problems = []
+    for block in python_blocks():
+        where = f"{block.doc}:{block.line}"
+        tree = ast.parse(block.text)
+        try:
+            names = _resolved_names(tree)
+        except (ImportError, AttributeError) as error:
+            problems.append(f"{where}: {error}")
+            continue
+        for node in tree.body:  # `dreamer = Dreamer(...)`: dreamer's methods are Dreamer's
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], ast.Name):
+                try:
+                    made = _attribute(node.value, names)
+                except (KeyError, AttributeError):
+                    continue
+                names[node.targets[0].id] = made
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                try:
+                    _attribute(node, names)
+                except KeyError:
+                    pass  # an attribute of a value the snippet made, not of an import
+                except AttributeError as error:
+                    problems.append(f"{where}: {ast.unparse(node)}: {error}")
+            if isinstance(node, ast.Call):
+                try:
+                    function = _attribute(node.func, names)
+                    signature = inspect.signature(function)
+                except (KeyError, AttributeError, TypeError, ValueError):
+                    continue
+                parameters = signature.parameters.values()
+                if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+                    continue
+                unknown = [keyword.arg for keyword in node.keywords
+                           if keyword.arg and keyword.arg not in signature.parameters]
+                if unknown:
+                    problems.append(f"{where}: {ast.unparse(node.func)} takes no {unknown}")
+    assert not problems, "\n".join(problems)
 
 
 def _env() -> dict[str, str]:
