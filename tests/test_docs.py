@@ -714,6 +714,90 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PATH": path, "PYTHONPATH": python_path}
 
 
+# --- Python snippets: which run, and how ---------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Snippet:
+    """How a ```python block runs here (always `large`): the `steps` that make the files it reads, the files it
+    writes besides those it saves by name (`.save("x.png")`), and a `rewrite` (old, new) of its text."""
+
+    steps: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    rewrite: tuple[str, str] | None = None
+
+
+# A snippet is named by its doc and one of its lines (the table test wants each to name exactly one block).
+SNIPPET_RUN: dict[tuple[str, str], Snippet] = {
+    (F, 'dreamer = Dreamer("vgg16", {"block4_conv3": 1.0}, channels={"block4_conv3": [17]}, weights="hed")'):
+        Snippet(),
+    (F, 'dreamer = Dreamer("vgg16", objectives.neuron("block4_conv3", 17), weights="hed")'): Snippet(),
+    (F, 'dreamer = Dreamer(digits.classifier(), objectives.class_logit(7), preprocessing="inception")'): Snippet(),
+    (F, 'np.save("colours.npy", parameterizations.color_correlation_sqrt(photos))'): Snippet(),
+    (F, 'dreamer = Dreamer("vgg16", objectives.caricature(photo, "block4_conv3"), weights="hed")'): Snippet(),
+    (F, 'weights=["hed", None])   # inception_v3 random here (weights=None); "imagenet" downloads it'): Snippet(),
+    (G, 'Dreamer("inception5h.keras").dream("photo.jpg", seed=0).save("mixed4c.png")         # mixed4c'):
+        Snippet(("photo", "inception5h_keras")),
+    (M, 'dreamer = Dreamer("runs/vgg11/model.keras", layers="block4")'): Snippet(("photo", "mit_indoor_model")),
+    (MO, 'dreamer = Dreamer("vgg16", "block4_conv3", weights="hed")'): Snippet(("clip",), ("dreamed.mp4",)),
+    (RE, 'dreamer = Dreamer("vgg16", "block4_conv3", weights="hed")'): Snippet(("photo",)),
+    (S, 'result = Dreamer("vgg16", objective, weights="hed").dream("photo.jpg", steps=20, seed=0)'):
+        Snippet(("photo",)),
+    # The snippet writes to /tmp/digits, a folder every run on the machine shares: the test's own folder instead.
+    (T, 'digits = datasets.load_digits()'):
+        Snippet(outputs=("digits/9",), rewrite=('pathlib.Path("/tmp/digits")', 'pathlib.Path("digits")')),
+}
+SNIPPET_NOT_RUN: dict[tuple[str, str], str] = {
+    (R, 'd = Dreamer("inception_v3", layers={"mixed3": 1.0, "mixed5": 1.0})      # weights="imagenet" by default'):
+        "InceptionV3's ImageNet weights, a download",
+    (M, 'data = pipelines.load("mit_indoor67", manual_dir="/data/mit_indoor67")'): MIT_INDOOR,
+    (S, 'result = dreamer.dream("photo.jpg", mask="mask.png", steps=20)          # white dreams, black stays'):
+        "a fragment: two lines in the middle of the text, continuing the snippet above",
+}
+
+
+def _snippet_blocks(key: tuple[str, str]) -> list[Block]:
+    return [block for block in python_blocks()
+            if block.doc == key[0] and key[1] in [line.strip() for line in block.text.splitlines()]]
+
+
+def test_every_python_snippet_is_in_one_table_and_every_entry_names_one():
+    entries = [*SNIPPET_RUN, *SNIPPET_NOT_RUN]
+    named = {}
+    for key in entries:
+        found = _snippet_blocks(key)
+        assert len(found) == 1, f"{key[0]}: the line {key[1]!r} is in {len(found)} ```python blocks, not 1"
+        assert found[0] not in named, f"{key[0]}:{found[0].line} is named twice: {named[found[0]]}, {key}"
+        named[found[0]] = key
+    unnamed = [f"{block.doc}:{block.line}" for block in python_blocks() if block not in named]
+    assert not unnamed, f"```python blocks in neither SNIPPET_RUN nor SNIPPET_NOT_RUN: {unnamed}"
+
+
+def _saved(text: str) -> list[str]:
+    """The files a snippet saves by name: the first argument of `.save("x")`, `.to_csv("x")`, `.plot("x")`..."""
+    return [node.args[0].value for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute) and node.func.attr in ("save", "to_csv", "to_json", "plot")
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
+
+
+@pytest.mark.large
+@pytest.mark.parametrize("key", list(SNIPPET_RUN), ids=lambda key: f"{key[0]}:{key[1][:50]}")
+def test_python_snippet_runs(key, tmp_path):
+    """The snippet runs as a program in a folder holding the files it reads, and writes the files it saves."""
+    entry = SNIPPET_RUN[key]
+    (block,) = _snippet_blocks(key)
+    text = block.text
+    if entry.rewrite:
+        assert entry.rewrite[0] in text, f"{block.doc}:{block.line}: the rewrite's {entry.rewrite[0]!r} is gone"
+        text = text.replace(*entry.rewrite)
+    for step in entry.steps:
+        STEPS[step](tmp_path)
+    process = subprocess.run([sys.executable, "-c", text], cwd=tmp_path, env=_env(), capture_output=True, text=True,
+                             timeout=600)
+    assert process.returncode == 0, f"{block.doc}:{block.line}: exit {process.returncode}\n{process.stderr[-4000:]}"
+    missing = [name for name in [*_saved(text), *entry.outputs] if not (tmp_path / name).exists()]
+    assert not missing, f"{block.doc}:{block.line}: did not write {missing}"
+
+
 # --- The files the docs' commands expect, made in the command's folder -------------------------------------------
 
 def _image(folder: pathlib.Path, name: str, height: int = 80, width: int = 120, seed: int = 0) -> pathlib.Path:
