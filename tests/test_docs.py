@@ -1046,8 +1046,8 @@ def _run_params():
     """One test per distinct command line and entry: a command that several docs share (README.md and
     docs/cli.md, say) runs once, for all of them."""
     shared: dict[tuple[str, Run], list[tuple[str, str]]] = {}
-    for key, entry in RUN.items():
-        shared.setdefault((run_command(key), entry), []).append(key)
+    for (doc, command), entry in RUN.items():
+        shared.setdefault((command, entry), []).append((doc, command))
     return [pytest.param(keys, id=f"{keys[0][0]}:{keys[0][1][:60]}", marks=[pytest.mark.large] if entry.large else [])
             for (_, entry), keys in shared.items()]
 
