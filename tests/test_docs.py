@@ -247,6 +247,9 @@ RUN: dict[tuple[str, str], Run] = {
     (C, "tfdream compare photo.jpg out/blocks --model=vgg16 --weights=hed --layer_sets=block3_conv3 "
         "--layer_sets=block4_conv3 --layer_sets=block5_conv3"):
         Run(PHOTO, ("photo",), ("out/blocks/contact_sheet.png",)),
+    (C, "tfdream dream diverse.png --model=vgg16 --weights=hed --size=128,128 --batch=4 "
+        "--objective=\"layer('block4_conv3', channels=[17]) + 4 * diversity('block4_conv3')\""):
+        Run(NOISE, outputs=("diverse.json",)),
     (C, "tfdream layers inception_v3"): Run(),
     (C, "tfdream rerun out/v3/01_inception_v3_mixed0_mixed1_mixed2.json again.png"):
         Run("--noprogress", ("v3_comparison",), ("again.json",)),
@@ -265,6 +268,15 @@ RUN: dict[tuple[str, str], Run] = {
     (F, "tfdream channels sheet.png --model=vgg16 --weights=hed --layer=block4_conv3 --channels=0-7 --size=128,128 "
         "--render=robust --steps=64"):
         Run(NOISE, outputs=("sheet_channels",)),
+    (F, "tfdream channels sheet16.png --model=vgg16 --weights=hed --layer=block4_conv3 --channels=0-15 "
+        "--size=128,128 --render=robust --batch=16"):
+        Run(NOISE, outputs=("sheet16_channels/block4_conv3_c0015.json",)),
+    (F, "tfdream dream diverse.png --model=vgg16 --weights=hed --objective=\"layer('block4_conv3', channels=[17]) + "
+        "4 * diversity('block4_conv3')\" --batch=4 --size=128,128 --render=robust --seed=0"):
+        Run(NOISE, outputs=("diverse.json",)),
+    (F, "tfdream dream blend.png --model=vgg16 --weights=hed --objective=\"channel_interpolate('block4_conv3', 17, 42) "
+        "+ 0.2 * alignment('block4_conv3')\" --batch=5 --size=128,128 --render=robust --seed=0"):
+        Run(NOISE, outputs=("blend.json",)),
     (F, "tfdream dream mine.png --model=vgg16 --weights=hed --layers=block4_conv3 --size=128,128 --render=robust "
         "--color_matrix=colours.npy"):
         Run(NOISE, ("colours",)),
@@ -735,6 +747,13 @@ SNIPPET_RUN: dict[tuple[str, str], Snippet] = {
     (F, 'np.save("colours.npy", parameterizations.color_correlation_sqrt(photos))'): Snippet(),
     (F, 'dreamer = Dreamer("vgg16", objectives.caricature(photo, "block4_conv3"), weights="hed")'): Snippet(),
     (F, 'weights=["hed", None])   # inception_v3 random here (weights=None); "imagenet" downloads it'): Snippet(),
+    # Sixteen, four and five robust renders at 128x128 take minutes here: the same at 32x32.
+    (F, 'result.members[3].save("channel3.png")    # one of them'):
+        Snippet(rewrite=("size=(128, 128)", "size=(32, 32)")),
+    (F, 'dreamer = Dreamer("vgg16", objective, weights="hed", batch=4)'):
+        Snippet(rewrite=("size=(128, 128)", "size=(32, 32)")),
+    (F, 'dreamer = Dreamer("vgg16", objective, weights="hed", batch=5)'):
+        Snippet(rewrite=("size=(128, 128)", "size=(32, 32)")),
     (G, 'Dreamer("inception5h.keras").dream("photo.jpg", seed=0).save("mixed4c.png")         # mixed4c'):
         Snippet(("photo", "inception5h_keras")),
     (M, 'dreamer = Dreamer("runs/vgg11/model.keras", layers="block4")'): Snippet(("photo", "mit_indoor_model")),
