@@ -328,12 +328,13 @@ class Dreamer:
         shapes = self._octave_shapes(input_shape, config)
         memory.check(self.memory_estimate(input_shape, shapes, config, decoded_shape), memory.available_bytes(),
                      memory.dream_size(input_shape, self.batch), self.batch)
-        if not isinstance(source, sources.Source):
-            start = self._preprocess(images.load_image(source, max_dim=max_dim))
-            return [start] + [start.copy() for _ in range(self.batch - 1)], shapes
-        # Image 0 starts as a dream of one image would; the others from noise of their own seeds (seed, index).
-        generators = [rng, *(np.random.default_rng((config.seed, index)) for index in range(1, self.batch))]
-        return [self._preprocess(source.load(generator, noise=config.noise)) for generator in generators], shapes
+        if isinstance(source, sources.Source) and source.kind == "noise":
+            # Image 0 starts as a dream of one image would; the others from noise of their own seeds (seed, index).
+            generators = [rng, *(np.random.default_rng((config.seed, index)) for index in range(1, self.batch))]
+            return [self._preprocess(source.load(generator, noise=config.noise)) for generator in generators], shapes
+        rgb = source.load() if isinstance(source, sources.Source) else images.load_image(source, max_dim=max_dim)
+        start = self._preprocess(rgb)  # read, checked and converted once; every image of a batch starts from it
+        return [start] + [start.copy() for _ in range(self.batch - 1)], shapes
 
     def _finish(self, dreamed: np.ndarray, original: np.ndarray, mask: np.ndarray | None,
                 config: config_lib.DreamConfig) -> np.ndarray:
