@@ -363,8 +363,7 @@ class Dreamer:
             pixels = grid.tile[0] * grid.tile[1]
             batches.append((pixels, min(grid.count, max(1, config.batch_pixels // pixels) * self.replicas)))
         tile_pixels, batch_tiles = max(batches, key=lambda batch: batch[0] * batch[1])
-        if self.batch > 1:  # whole grid positions: every image's tile at one place in the same call
-            batch_tiles = max(self.batch, batch_tiles - batch_tiles % self.batch)
+        batch_tiles = tiling.whole_positions(batch_tiles, self.batch)
         estimate = memory.estimate(input_shape, shapes, tile_pixels, batch_tiles, self._activation_bytes,
                                    decoded_shape=decoded_shape, detail=config.detail,
                                    parameters=None if config.pixel_ascent else config.optimizer)

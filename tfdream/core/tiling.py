@@ -151,6 +151,12 @@ def _runs(start: int, length: int, size: int) -> list[tuple[int, int, int]]:
     return [(first, 0, head)] + ([(0, head, length - head)] if head < length else [])
 
 
+def whole_positions(tiles: int, images: int) -> int:
+    """`tiles` per network call rounded down to whole grid positions of a batch of `images` (every image's tile
+    at one place in the same call), at least one position."""
+    return max(images, tiles - tiles % images)
+
+
 def tiled_gradient(
     image: np.ndarray | Sequence[np.ndarray],
     gradient_fn: TileGradientFn,
@@ -198,7 +204,7 @@ def tiled_gradient(
         array.fill(0.0)
     sums: dict[str, float | np.ndarray] = {}
     tiles_of = [(member, i, j) for i, j in grid.positions() for member in range(members)]
-    batch_size = max(members, batch_size - batch_size % members)
+    batch_size = whole_positions(batch_size, members)
     done = 0
     while done < len(tiles_of):
         chunk = tiles_of[done : done + batch_size]
@@ -216,7 +222,7 @@ def tiled_gradient(
         except tf.errors.ResourceExhaustedError:
             if batch_size <= members:
                 raise
-            batch_size = max(members, batch_size // 2 - (batch_size // 2) % members)
+            batch_size = whole_positions(batch_size // 2, members)
             logger.warning("out of memory with %d tiles per batch: retrying with %d", len(chunk), batch_size)
             continue
         for (member, i, j), gradient in zip(chunk, gradients):
