@@ -259,8 +259,8 @@ class Dreamer:
     def _history_labels(self) -> tuple[str, ...]:
         """The history's columns: every term's, and for a batch each image's value of the terms shared by all."""
         shared = [term.label for term in self.objective.terms if not isinstance(term, objectives.ImageTerm)]
-        return self.objective.labels + (tuple(f"#{index}:{label}" for index in range(self.batch) for label in shared)
-                                        if self.batch > 1 else ())
+        return self.objective.labels + (tuple(objectives.image_label(index, label) for index in range(self.batch)
+                                              for label in shared) if self.batch > 1 else ())
 
     def _batch_values(self, per_image: Mapping[str, np.ndarray]) -> dict[str, float]:
         """A batch's step values by history column, from each term's mean over each image's tiles (images,):
@@ -272,7 +272,8 @@ class Dreamer:
                 values[term.label] = float(means[term.index])
             else:
                 values[term.label] = float(np.mean(means))
-                values.update({f"#{index}:{term.label}": float(mean) for index, mean in enumerate(means)})
+                values.update({objectives.image_label(index, term.label): float(mean)
+                               for index, mean in enumerate(means)})
         return values
 
     def _image_history(self, history: history_lib.LossHistory, index: int) -> history_lib.LossHistory:
@@ -280,7 +281,9 @@ class Dreamer:
         their weighted total."""
         labels = objectives.image_labels(self.objective, index)
         weights = {term.label: term.weight for term in self.objective.terms}
-        columns = {label: label if label.startswith(f"#{index}:") else f"#{index}:{label}" for label in labels}
+        # An image's own term keeps its column; a shared term's value on this image is in the image's column.
+        columns = {label: label if own != label else objectives.image_label(index, label)
+                   for label, own in labels.items()}
         records = [{"octave": record["octave"], "step": record["step"],
                     "total": sum(weights[label] * record[columns[label]] for label in labels),
                     **{own: record[columns[label]] for label, own in labels.items()}, "skipped": record["skipped"]}

@@ -24,6 +24,7 @@ from tfdream.objectives.batches import (
            batch_size,
            channel_interpolate,
            diversity,
+           image_label,
            image_labels,
            per_image,
 )
@@ -48,5 +49,5 @@ from tfdream.objectives.steering import steered
 __all__ = ["KINDS", "LOGITS", "REDUCTIONS", "SIMILARITIES", "Alignment", "Caricature", "ChannelInterpolate",
            "ClassLogit", "Direction", "Diversity", "Guide", "ImageL2", "ImageTerm", "Kind", "Neuron", "Objective",
            "Term", "TermInputs", "TotalVariation", "alignment", "batch_size", "caricature", "channel_interpolate",
-           "class_logit", "direction", "diversity", "from_layers", "guide", "image_labels", "l2", "layer", "neuron",
-           "parse", "per_image", "steered", "term_from_config", "total_variation"]
+           "class_logit", "direction", "diversity", "from_layers", "guide", "image_label", "image_labels", "l2",
+           "layer", "neuron", "parse", "per_image", "steered", "term_from_config", "total_variation"]

@@ -48,7 +48,7 @@ class ImageTerm(Kind):
 
     @property
     def label(self) -> str:
-        return f"#{self.index}:{self.term.label}"
+        return image_label(self.index, self.term.label)
 
     @property
     def layers(self) -> tuple[str, ...]:
@@ -250,6 +250,12 @@ def channel_interpolate(name: str, first: int, second: int, weight: float = 1.0,
                         mask: ImageRef | None = None) -> Objective:
     """From channel `first` to channel `second` of layer `name` across the batch (see `ChannelInterpolate`)."""
     return Objective((ChannelInterpolate(name, first, second, weight, mask),))
+
+
+def image_label(index: int, label: str) -> str:
+    """The history column of a value on image `index` of a batch: `#3:block4_conv3[7]` (an `ImageTerm`'s label,
+    and each image's value of a term shared by the batch)."""
+    return f"#{index}:{label}"
 
 
 def batch_size(objective: Objective) -> int:
